@@ -1,0 +1,77 @@
+-- One row per settled funding of a Binance USD-M perpetual (exchange, instrument, funding_at).
+-- The interval a settlement covers is the gap since the previous settlement (1, 2, 4 or 8 h; the
+-- settlement stamps carry a few ms of jitter, hence the rounding); the first settlement of a series
+-- uses the gap to the next one, then the latest fundingInfo, then Binance's default of 8 h.
+with responses as (
+    select payload, fetched_at, data_mode
+    from {{ source('binance', 'funding_rates') }}
+    where http_status = 200 and json_valid(payload)
+),
+
+records as (
+    select
+        unnest(from_json(payload, '[{"symbol":"VARCHAR","fundingTime":"BIGINT","fundingRate":"VARCHAR","markPrice":"VARCHAR"}]')) as r,
+        fetched_at,
+        data_mode
+    from responses
+),
+
+typed as (
+    select
+        r.symbol as instrument,
+        {{ epoch_ms_to_ts('r.fundingTime') }} as funding_at,
+        try_cast(r.fundingRate as double) as funding_rate,
+        try_cast(nullif(r.markPrice, '') as double) as mark_price,
+        fetched_at,
+        data_mode
+    from records
+    where r.symbol is not null and r.fundingTime is not null
+),
+
+deduplicated as (
+    -- Overlapping pages and re-fetched partitions repeat settlements: keep the latest fetch.
+    select *
+    from typed
+    qualify row_number() over (partition by instrument, funding_at order by fetched_at desc) = 1
+),
+
+latest_info as (
+    select instrument, funding_interval_hours
+    from {{ ref('stg_binance__funding_infos') }}
+    qualify row_number() over (partition by instrument order by snapshot_at desc) = 1
+),
+
+gaps as (
+    select
+        *,
+        round(epoch(funding_at - lag(funding_at) over w) / 3600.0) as hours_since_previous,
+        round(epoch(lead(funding_at) over w - funding_at) / 3600.0) as hours_to_next
+    from deduplicated
+    window w as (partition by instrument order by funding_at)
+),
+
+with_interval as (
+    select
+        gaps.*,
+        cast(case
+            when hours_since_previous in (1, 2, 4, 8) then hours_since_previous
+            when hours_to_next in (1, 2, 4, 8) then hours_to_next
+            else coalesce(latest_info.funding_interval_hours, 8)
+        end as integer) as funding_interval_hours
+    from gaps
+    left join latest_info using (instrument)
+)
+
+select
+    'binance' as exchange,
+    {{ binance_usdm_asset('instrument') }} as asset,
+    instrument,
+    funding_at,
+    funding_rate,
+    funding_interval_hours,
+    {{ funding_rate_8h('funding_rate', 'funding_interval_hours') }} as funding_rate_8h,
+    {{ funding_apr('funding_rate', 'funding_interval_hours') }} as funding_apr,
+    mark_price,
+    fetched_at,
+    data_mode
+from with_interval

@@ -1,0 +1,132 @@
+"""The one HTTP layer every venue uses: httpx with timeouts, rate budgets, the retry policy, typed
+errors and raw envelopes. A venue supplies only its host, its budgets and a `classify` function."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+
+from ingest.config import Settings
+from ingest.envelope import FailedResponse, RawResponse
+from ingest.errors import ExchangeDown, ExchangeError, RateLimited, SchemaDrift
+from ingest.ratelimit import WindowBudget
+from ingest.retry import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+
+
+@dataclass
+class VenueProtocol:
+    """What differs between venues at the HTTP level."""
+
+    venue: str
+    host: str
+    # Map a response to a typed error, or None when it is usable.
+    classify: Callable[[httpx.Response], ExchangeError | None]
+    # Feed the venue's usage headers back into the budgets.
+    observe: Callable[[httpx.Response, Mapping[str, WindowBudget]], None] = lambda r, b: None
+    # Headers that carry credentials (values never logged).
+    auth_headers: Callable[[str], dict[str, str]] = lambda key: {}
+
+
+@dataclass
+class VenueClient:
+    protocol: VenueProtocol
+    settings: Settings
+    budgets: dict[str, WindowBudget]
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    transport: httpx.BaseTransport | None = None
+    timeout: httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT)
+    failures: list[FailedResponse] = field(default_factory=list)
+    request_count: int = 0
+    _client: httpx.Client | None = field(default=None, init=False, repr=False)
+
+    @property
+    def base_url(self) -> str:
+        return self.settings.base_url(self.protocol.host)
+
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            headers = {"User-Agent": "derivatives-warehouse/0.1"}
+            key = self.settings.api_key(self.protocol.venue)
+            if key:
+                headers.update(self.protocol.auth_headers(key))
+            self._client = httpx.Client(
+                base_url=self.base_url, timeout=self.timeout, headers=headers, transport=self.transport
+            )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def __enter__(self) -> VenueClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def get_json(
+        self, path: str, params: dict, *, dataset: str, costs: Mapping[str, float], page: int = 0
+    ) -> tuple[RawResponse, object]:
+        """GET with budgets and retries; returns the raw envelope and the decoded JSON body."""
+
+        def attempt() -> tuple[RawResponse, object]:
+            for bucket, cost in costs.items():
+                self.budgets[bucket].acquire(cost)
+            self.request_count += 1
+            fetched_at = datetime.now(UTC)
+            try:
+                response = self._http().get(path, params=params)
+            except httpx.TimeoutException as exc:
+                raise ExchangeDown(f"timeout calling {path}: {exc!r}", venue=self.protocol.venue) from exc
+            except httpx.TransportError as exc:
+                raise ExchangeDown(f"connection error calling {path}: {exc!r}", venue=self.protocol.venue) from exc
+            raw = RawResponse(
+                venue=self.protocol.venue,
+                dataset=dataset,
+                endpoint=path,
+                params=dict(params),
+                http_status=response.status_code,
+                fetched_at=fetched_at,
+                payload=response.text,
+                page=page,
+                data_mode=self.settings.data_mode,
+            )
+            self.protocol.observe(response, self.budgets)
+            error = self.protocol.classify(response)
+            if error is None:
+                try:
+                    body = json.loads(response.text)
+                except ValueError as exc:
+                    error = SchemaDrift(
+                        f"{path} answered {response.status_code} with a body that is not JSON "
+                        f"({len(response.text)} bytes): {exc}",
+                        venue=self.protocol.venue,
+                        status=response.status_code,
+                        body=response.text,
+                    )
+                    # A cut-off body is usually a transport hiccup: worth another attempt.
+                    error.retryable = True
+                else:
+                    return raw, body
+            error.venue = self.protocol.venue
+            error.body = response.text
+            if isinstance(error, RateLimited):
+                for budget in self.budgets.values():
+                    budget.exhaust()
+            self.failures.append(FailedResponse(raw, type(error).__name__, str(error)))
+            raise error
+
+        def on_retry(error: ExchangeError, delay: float) -> None:
+            log.warning("%s %s: %s; retrying in %.1fs", self.protocol.venue, path, error, delay)
+
+        return self.retry.run(attempt, on_retry=on_retry)

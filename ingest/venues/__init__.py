@@ -1,0 +1,1 @@
+"""One sub-package per venue: what to call and how to page. Shared HTTP concerns live in ingest/."""

@@ -1,0 +1,146 @@
+"""Idempotent partition loads into the raw layer.
+
+A partition load replaces the partition's slice of one raw table: delete the slice, insert the new
+responses and write the load manifest row, all in one transaction. A crash leaves either the old
+slice or the new one, never both; re-running a partition in any order leaves identical content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.schema import RAW_COLUMN_NAMES, ensure_bookkeeping, ensure_raw_table
+
+
+class RawRecord(Protocol):
+    """What the loader needs from a fetched response (ingest.envelope.RawResponse satisfies it)."""
+
+    venue: str
+    dataset: str
+    endpoint: str
+    params: dict
+    http_status: int
+    fetched_at: datetime
+    page: int
+    data_mode: str
+    payload: str
+
+    @property
+    def payload_sha256(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    raw_table: str
+    partition_key: str
+    response_count: int
+    payload_bytes: int
+    partition_sha256: str
+    replaced_rows: int
+
+
+_RAW_ARROW_SCHEMA = pa.schema(
+    [
+        ("venue", pa.string()),
+        ("dataset", pa.string()),
+        ("endpoint", pa.string()),
+        ("request_params", pa.string()),
+        ("http_status", pa.int32()),
+        ("fetched_at", pa.timestamp("us", tz="UTC")),
+        ("partition_key", pa.string()),
+        ("page", pa.int32()),
+        ("data_mode", pa.string()),
+        ("payload", pa.string()),
+        ("payload_sha256", pa.string()),
+    ]
+)
+
+
+def _to_arrow(records: Sequence[RawRecord], partition_key: str) -> pa.Table:
+    cols: dict[str, list] = {name: [] for name in RAW_COLUMN_NAMES}
+    for r in records:
+        cols["venue"].append(r.venue)
+        cols["dataset"].append(r.dataset)
+        cols["endpoint"].append(r.endpoint)
+        cols["request_params"].append(json.dumps(r.params, sort_keys=True))
+        cols["http_status"].append(r.http_status)
+        cols["fetched_at"].append(r.fetched_at.astimezone(UTC))
+        cols["partition_key"].append(partition_key)
+        cols["page"].append(r.page)
+        cols["data_mode"].append(r.data_mode)
+        cols["payload"].append(r.payload)
+        cols["payload_sha256"].append(r.payload_sha256)
+    return pa.table(cols, schema=_RAW_ARROW_SCHEMA)
+
+
+def partition_hash(records: Sequence[RawRecord]) -> str:
+    """A hash over the ordered payload hashes: equal exactly when the partition's bodies are equal."""
+    h = hashlib.sha256()
+    for r in sorted(records, key=lambda r: r.page):
+        h.update(r.payload_sha256.encode())
+    return h.hexdigest()
+
+
+def load_partition(
+    con: duckdb.DuckDBPyConnection,
+    venue: str,
+    dataset: str,
+    partition_key: str,
+    records: Sequence[RawRecord],
+    run_id: str | None = None,
+) -> LoadResult:
+    """Replace one partition of `raw.<venue>__<dataset>` with `records`, in one transaction."""
+    table = ensure_raw_table(con, venue, dataset)
+    ensure_bookkeeping(con)
+    batch = _to_arrow(records, partition_key)
+    digest = partition_hash(records)
+    payload_bytes = sum(len(r.payload.encode()) for r in records)
+    con.execute("begin transaction")
+    try:
+        replaced = con.execute(
+            f"select count(*) from {table} where partition_key = ?", [partition_key]
+        ).fetchone()[0]
+        con.execute(f"delete from {table} where partition_key = ?", [partition_key])
+        con.register("_raw_batch", batch)
+        # INSERT ... SELECT from Arrow: a bulk insert, never row by row.
+        con.execute(f"insert into {table} select * from _raw_batch")
+        con.unregister("_raw_batch")
+        con.execute(
+            "insert into raw.load_manifest values (?, ?, ?, ?, ?, ?, ?)",
+            [table, partition_key, datetime.now(UTC), run_id, len(records), payload_bytes, digest],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return LoadResult(table, partition_key, len(records), payload_bytes, digest, replaced)
+
+
+def record_failure(
+    con: duckdb.DuckDBPyConnection,
+    record: RawRecord,
+    partition_key: str,
+    error_type: str,
+    error_message: str,
+    run_id: str | None = None,
+) -> None:
+    """Keep a body that could not be used (error status, unparseable, drifted): raw is never dropped.
+
+    Failures are appended to `raw.fetch_failures` and never replace the partition's last good slice.
+    """
+    ensure_bookkeeping(con)
+    batch = _to_arrow([record], partition_key)
+    con.register("_failed_batch", batch)
+    con.execute(
+        "insert into raw.fetch_failures select *, ?, ?, ? from _failed_batch",
+        [error_type, error_message[:2000], run_id],
+    )
+    con.unregister("_failed_batch")
