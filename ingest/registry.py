@@ -11,8 +11,9 @@ from enum import Enum
 
 from ingest.config import Settings
 from ingest.envelope import FailedResponse, RawResponse
-from ingest.errors import SymbolInvalid
+from ingest.errors import ExchangeError, SymbolInvalid
 from ingest.http import VenueClient
+from ingest.shapes import RecordShape
 from ingest.venues.binance import usdm
 from ingest.windows import TimeWindow
 
@@ -35,6 +36,7 @@ class DatasetSpec:
     cadence: Cadence
     description: str
     make_client: Callable[[Settings], VenueClient]
+    shape: RecordShape
     per_asset: PerAssetFetch | None = None
     whole_venue: WholeVenueFetch | None = None
 
@@ -71,6 +73,10 @@ def fetch_partition(spec: DatasetSpec, settings: Settings, window: TimeWindow, c
                     result.skipped_assets[asset] = str(exc)
         # Pages numbered in fetch order across the partition: deterministic for a given window.
         result.responses = [r.with_page(i) for i, r in enumerate(responses)]
+    except ExchangeError as exc:
+        # The caller stores these bodies in the failure ledger before reporting the typed error.
+        exc.failed_responses = list(client.failures)
+        raise
     finally:
         result.failures = list(client.failures)
         result.request_count = client.request_count
@@ -86,6 +92,13 @@ DATASETS: tuple[DatasetSpec, ...] = (
         cadence=Cadence.DAILY_HISTORY,
         description="Binance USD-M settled funding rates (/fapi/v1/fundingRate), one day per partition.",
         make_client=usdm.make_client,
+        shape=RecordShape(
+            '{"symbol":"VARCHAR","fundingTime":"BIGINT","fundingRate":"VARCHAR"}',
+            is_list=True,
+            key_fields=("symbol", "fundingTime"),
+            required_fields=("fundingRate",),
+            time_field="fundingTime",
+        ),
         per_asset=lambda c, asset, w: usdm.fetch_funding_history(c, usdm.usdm_symbol(asset), w),
     ),
     DatasetSpec(
@@ -95,6 +108,12 @@ DATASETS: tuple[DatasetSpec, ...] = (
         description="Binance USD-M mark/index price, current funding rate and next funding time "
         "(/fapi/v1/premiumIndex), sampled hourly.",
         make_client=usdm.make_client,
+        shape=RecordShape(
+            '{"symbol":"VARCHAR","time":"BIGINT","lastFundingRate":"VARCHAR","nextFundingTime":"BIGINT","markPrice":"VARCHAR"}',
+            is_list=False,
+            key_fields=("symbol", "time"),
+            required_fields=("lastFundingRate", "nextFundingTime", "markPrice"),
+        ),
         per_asset=lambda c, asset, w: [usdm.fetch_premium_index(c, usdm.usdm_symbol(asset))],
     ),
     DatasetSpec(
@@ -103,6 +122,13 @@ DATASETS: tuple[DatasetSpec, ...] = (
         cadence=Cadence.HOURLY_SNAPSHOT,
         description="Binance USD-M funding intervals and caps of adjusted symbols (/fapi/v1/fundingInfo).",
         make_client=usdm.make_client,
+        shape=RecordShape(
+            '{"symbol":"VARCHAR","fundingIntervalHours":"INTEGER"}',
+            is_list=True,
+            key_fields=("symbol",),
+            required_fields=("fundingIntervalHours",),
+            allow_empty=True,
+        ),
         whole_venue=lambda c, w: [usdm.fetch_funding_info(c)],
     ),
     DatasetSpec(
@@ -111,6 +137,12 @@ DATASETS: tuple[DatasetSpec, ...] = (
         cadence=Cadence.HOURLY_SNAPSHOT,
         description="Binance USD-M open interest in base coin (/fapi/v1/openInterest), sampled hourly.",
         make_client=usdm.make_client,
+        shape=RecordShape(
+            '{"symbol":"VARCHAR","openInterest":"VARCHAR","time":"BIGINT"}',
+            is_list=False,
+            key_fields=("symbol", "time"),
+            required_fields=("openInterest",),
+        ),
         per_asset=lambda c, asset, w: [usdm.fetch_open_interest(c, usdm.usdm_symbol(asset))],
     ),
 )

@@ -1,0 +1,36 @@
+"""The one Definitions object `workspace.yaml` loads. Importing it must stay fast (< 5 s) and must
+not import Great Expectations (checks import it lazily when they run)."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+from dagster import BetaWarning, Definitions, in_process_executor
+from dagster_dbt import DbtCliResource
+
+from orchestration.assets.dbt import dbt_models, dbt_project
+from orchestration.assets.publish import published_warehouse
+from orchestration.assets.raw import RAW_ASSETS
+from orchestration.jobs import history_and_marts_job, snapshots_job
+from orchestration.resources import VenueSettings
+from orchestration.schedules import hourly_marts_schedule, hourly_snapshots_schedule
+
+# Backfill policies are beta in this Dagster release; we rely on them knowingly.
+warnings.filterwarnings("ignore", category=BetaWarning)
+
+# dbt lives in the same virtual environment as Dagster; find it even when the venv is not activated.
+_venv_dbt = Path(sys.executable).with_name("dbt")
+DBT_EXECUTABLE = str(_venv_dbt) if _venv_dbt.exists() else "dbt"
+
+defs = Definitions(
+    assets=[*RAW_ASSETS.values(), dbt_models, published_warehouse],
+    jobs=[snapshots_job, history_and_marts_job],
+    schedules=[hourly_snapshots_schedule, hourly_marts_schedule],
+    resources={
+        "venue_settings": VenueSettings(),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+    },
+    executor=in_process_executor,
+)

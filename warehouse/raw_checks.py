@@ -1,0 +1,113 @@
+"""Blocking checks on one raw partition, run right after it is loaded.
+
+They answer: did we get something, can it be parsed, does it have the fields staging needs, are
+there duplicate natural keys, and do its timestamps fall inside the partition's window. The result
+carries samples so that a failure explains itself in the Dagster UI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+import duckdb
+
+
+class RecordShape(Protocol):
+    """How to see records inside a payload (ingest.shapes.RecordShape is the implementation)."""
+
+    structure: str
+    is_list: bool
+    key_fields: tuple[str, ...]
+    required_fields: tuple[str, ...]
+    time_field: str | None
+    allow_empty: bool
+
+
+@dataclass
+class RawCheckOutcome:
+    passed: bool
+    failures: list[str] = field(default_factory=list)
+    metadata: dict = field(default_factory=dict)
+
+
+def check_raw_partition(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    partition_key: str,
+    shape: RecordShape,
+    window: tuple[datetime, datetime] | None = None,
+) -> RawCheckOutcome:
+    out = RawCheckOutcome(passed=True)
+    stats = con.execute(
+        f"""
+        select count(*) as responses,
+               count(*) filter (where http_status <> 200) as bad_status,
+               count(*) filter (where not coalesce(json_valid(payload), false)) as unparseable,
+               any_value(payload) filter (where not coalesce(json_valid(payload), false)) as unparseable_sample
+        from {table} where partition_key = ?
+        """,
+        [partition_key],
+    ).fetchone()
+    responses, bad_status, unparseable, unparseable_sample = stats
+    out.metadata.update({"responses": responses, "unparseable_responses": unparseable})
+    if responses == 0:
+        out.failures.append("non-empty: the partition holds no responses")
+    if bad_status:
+        out.failures.append(f"status: {bad_status} responses without HTTP 200")
+    if unparseable:
+        out.failures.append(f"parseable: {unparseable} responses are not valid JSON, e.g. {unparseable_sample[:120]!r}")
+    if out.failures:
+        out.passed = False
+        return out
+
+    unnest = "unnest(from_json(payload, ?))" if shape.is_list else "from_json(payload, ?)"
+    structure = f"[{shape.structure}]" if shape.is_list else shape.structure
+    con.execute(
+        f"create or replace temp table _raw_check_records as "
+        f"select {unnest} as r from {table} where partition_key = ?",
+        [structure, partition_key],
+    )
+    records = con.execute("select count(*) from _raw_check_records").fetchone()[0]
+    out.metadata["records"] = records
+    if records == 0 and not shape.allow_empty:
+        out.failures.append("non-empty: the responses hold no records")
+
+    required = tuple(dict.fromkeys(shape.key_fields + shape.required_fields))
+    missing_cond = " or ".join(f"r.{f} is null" for f in required)
+    missing = con.execute(f"select count(*) from _raw_check_records where {missing_cond}").fetchone()[0]
+    if missing:
+        out.failures.append(
+            f"schema: {missing} records lack one of the fields {list(required)} (renamed or dropped field?)"
+        )
+        out.metadata["records_missing_fields"] = missing
+
+    key_list = ", ".join(f"r.{f}" for f in shape.key_fields)
+    dups = con.execute(
+        f"select {key_list}, count(*) as n from _raw_check_records where not ({missing_cond}) "
+        f"group by all having count(*) > 1 order by n desc limit 5"
+    ).fetchall()
+    if dups:
+        dup_total = con.execute(
+            f"select count(*) from (select {key_list} from _raw_check_records group by all having count(*) > 1)"
+        ).fetchone()[0]
+        out.failures.append(f"duplicates: {dup_total} keys {list(shape.key_fields)} appear more than once, e.g. {dups[:3]}")
+        out.metadata["duplicate_keys"] = dup_total
+
+    if window is not None and shape.time_field:
+        start_ms = int(window[0].timestamp() * 1000)
+        end_ms = int(window[1].timestamp() * 1000)
+        outside = con.execute(
+            f"select count(*), min(r.{shape.time_field}), max(r.{shape.time_field}) from _raw_check_records "
+            f"where r.{shape.time_field} < ? or r.{shape.time_field} >= ?",
+            [start_ms, end_ms],
+        ).fetchone()
+        if outside[0]:
+            out.failures.append(
+                f"window: {outside[0]} records have {shape.time_field} outside "
+                f"[{window[0].isoformat()}, {window[1].isoformat()}) (min {outside[1]}, max {outside[2]})"
+            )
+    con.execute("drop table if exists _raw_check_records")
+    out.passed = not out.failures
+    return out
