@@ -67,6 +67,7 @@ def _control_routes(ctx: SimContext, base_url_of) -> list[web.RouteDef]:
 
     async def limits(request: web.Request) -> web.Response:
         overrides = await request.json()
+        ctx.limit_overrides.clear()
         ctx.limit_overrides.update(overrides)
         for venue in VENUES:
             ctx.limiters[venue.host] = venue.make_limiter(ctx.limit_overrides)

@@ -11,8 +11,11 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from ingest.registry import DATASETS
 from orchestration.dbt_args import dbt_build_args, dbt_window_vars
 from orchestration.partitions import daily_partitions
+from warehouse.connection import connect_writer
+from warehouse.schema import ensure_bookkeeping, ensure_raw_table
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
@@ -47,6 +50,11 @@ class WarehouseTranslator(DagsterDbtTranslator):
     pool="duckdb_writer",
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+    # Every source table must exist even before its first load (a venue that has never answered).
+    with connect_writer() as con:
+        ensure_bookkeeping(con)
+        for spec in DATASETS:
+            ensure_raw_table(con, spec.venue, spec.dataset)
     window = context.partition_time_window
     args = dbt_build_args(dbt_window_vars(window.start, window.end))
     context.log.info(f"dbt {' '.join(args)}")
