@@ -25,8 +25,15 @@ class RawResponse:
 
     def with_page(self, page: int) -> RawResponse:
         return RawResponse(
-            self.venue, self.dataset, self.endpoint, dict(self.params), self.http_status,
-            self.fetched_at, self.payload, page, self.data_mode,
+            self.venue,
+            self.dataset,
+            self.endpoint,
+            dict(self.params),
+            self.http_status,
+            self.fetched_at,
+            self.payload,
+            page,
+            self.data_mode,
         )
 
 

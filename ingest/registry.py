@@ -5,9 +5,9 @@ Orchestration builds one asset per entry; tests and benchmarks call `fetch_parti
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from ingest.config import Settings
 from ingest.envelope import FailedResponse, RawResponse
@@ -18,7 +18,7 @@ from ingest.venues.binance import usdm
 from ingest.windows import TimeWindow
 
 
-class Cadence(str, Enum):
+class Cadence(StrEnum):
     # Settled history that the venue keeps: daily partitions, backfillable.
     DAILY_HISTORY = "daily_history"
     # Current state that only exists now: hourly partitions, our snapshots become the history.
@@ -53,7 +53,9 @@ class FetchResult:
     request_count: int = 0
 
 
-def fetch_partition(spec: DatasetSpec, settings: Settings, window: TimeWindow, client: VenueClient | None = None) -> FetchResult:
+def fetch_partition(
+    spec: DatasetSpec, settings: Settings, window: TimeWindow, client: VenueClient | None = None
+) -> FetchResult:
     """Fetch everything one partition needs. Errors other than an unknown symbol propagate (after the
     retry policy gave up) so the partition fails with its typed cause and keeps its last good slice;
     the failed bodies are returned in `failures` either way, for the raw failure ledger."""

@@ -20,7 +20,13 @@ def dbt_window_vars(start: datetime, end: datetime) -> dict[str, str]:
 
 def dbt_build_args(window_vars: dict[str, str], select: str | None = None) -> list[str]:
     """`dbt build` for a pipeline run. Unit tests run in the test suite, not on every run."""
-    args = ["build", "--vars", json.dumps(window_vars, sort_keys=True), "--exclude-resource-type", "unit_test"]
+    args = [
+        "build",
+        "--vars",
+        json.dumps(window_vars, sort_keys=True),
+        "--exclude-resource-type",
+        "unit_test",
+    ]
     if select:
         args += ["--select", select]
     return args

@@ -4,10 +4,9 @@ not import Great Expectations (checks import it lazily when they run)."""
 from __future__ import annotations
 
 import sys
-import warnings
 from pathlib import Path
 
-from dagster import BetaWarning, Definitions, in_process_executor
+from dagster import Definitions, in_process_executor
 from dagster_dbt import DbtCliResource
 
 from orchestration.assets.dbt import dbt_models, dbt_project
@@ -16,9 +15,6 @@ from orchestration.assets.raw import RAW_ASSETS
 from orchestration.jobs import history_and_marts_job, snapshots_job
 from orchestration.resources import VenueSettings
 from orchestration.schedules import hourly_marts_schedule, hourly_snapshots_schedule
-
-# Backfill policies are beta in this Dagster release; we rely on them knowingly.
-warnings.filterwarnings("ignore", category=BetaWarning)
 
 # dbt lives in the same virtual environment as Dagster; find it even when the venv is not activated.
 _venv_dbt = Path(sys.executable).with_name("dbt")

@@ -33,7 +33,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--now", type=_instant, default=None, help="freeze the market clock at this UTC instant")
     p.add_argument("--history-start", type=_instant, default=DEFAULT_HISTORY_START)
-    p.add_argument("--limits", type=json.loads, default={}, help='JSON overrides, e.g. {"binance": {"weight_limit": 20}}')
+    p.add_argument(
+        "--limits", type=json.loads, default={}, help='JSON overrides, e.g. {"binance": {"weight_limit": 20}}'
+    )
     p.add_argument("--run-seconds", type=float, default=None, help="stop by itself after this long")
     return p.parse_args(argv)
 
@@ -41,7 +43,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 async def serve(args: argparse.Namespace) -> None:
     clock = SimClock(args.now)
     horizon = None if args.now is None else max(args.now, datetime.now(UTC))
-    market = Market(seed=args.seed, history_start=args.history_start, horizon=horizon and horizon.replace(year=horizon.year + 0))
+    market = Market(
+        seed=args.seed,
+        history_start=args.history_start,
+        horizon=horizon and horizon.replace(year=horizon.year + 0),
+    )
     ctx = SimContext(market=market, clock=clock, limit_overrides=dict(args.limits))
     runner = web.AppRunner(create_app(ctx), access_log=None)
     await runner.setup()

@@ -68,9 +68,7 @@ class Market:
         end = horizon or (datetime.now(UTC) + timedelta(days=60))
         self.hours = int((end - self.start) / HOUR) + 2
         self._log_price = self._prices()
-        self.instruments = {
-            ("binance", sym): Instrument("binance", sym, p) for sym, p in BINANCE_USDM.items()
-        }
+        self.instruments = {("binance", sym): Instrument("binance", sym, p) for sym, p in BINANCE_USDM.items()}
         self._premium = {key: self._premium_series(inst) for key, inst in self.instruments.items()}
         self._oi = {key: self._oi_series(inst) for key, inst in self.instruments.items()}
 

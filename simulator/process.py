@@ -50,8 +50,17 @@ def running_simulator(
 
     `max_lifetime_s` bounds the process even if this context is never exited (a killed test run).
     """
-    cmd = [sys.executable, "-m", "simulator", "--port", str(port), "--seed", str(seed),
-           "--run-seconds", str(max_lifetime_s)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "simulator",
+        "--port",
+        str(port),
+        "--seed",
+        str(seed),
+        "--run-seconds",
+        str(max_lifetime_s),
+    ]
     if now is not None:
         cmd += ["--now", now.isoformat()]
     if limits:

@@ -36,13 +36,38 @@ def build_parser() -> argparse.ArgumentParser:
 def _csv(report: dict) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["asset", "exchange", "instrument", "funding_interval_hours", "current_rate_8h_pct",
-                     "avg_24h_rate_8h_pct", "avg_7d_rate_8h_pct", "next_funding_at", "oi_usd", "as_of", "data_mode"])
+    writer.writerow(
+        [
+            "asset",
+            "exchange",
+            "instrument",
+            "funding_interval_hours",
+            "current_rate_8h_pct",
+            "avg_24h_rate_8h_pct",
+            "avg_7d_rate_8h_pct",
+            "next_funding_at",
+            "oi_usd",
+            "as_of",
+            "data_mode",
+        ]
+    )
     for a in report["assets"]:
         for v in a["venues"]:
-            writer.writerow([a["asset"], v["exchange"], v["instrument"], v["funding_interval_hours"],
-                             v["current_rate_8h_pct"], v["avg_24h_rate_8h_pct"], v["avg_7d_rate_8h_pct"],
-                             v["next_funding_at"], v["oi_usd"], v["as_of"], report["data_mode"]])
+            writer.writerow(
+                [
+                    a["asset"],
+                    v["exchange"],
+                    v["instrument"],
+                    v["funding_interval_hours"],
+                    v["current_rate_8h_pct"],
+                    v["avg_24h_rate_8h_pct"],
+                    v["avg_7d_rate_8h_pct"],
+                    v["next_funding_at"],
+                    v["oi_usd"],
+                    v["as_of"],
+                    report["data_mode"],
+                ]
+            )
     return buf.getvalue()
 
 
@@ -86,8 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the user gets one line, never a traceback
         if os.environ.get("DW_DEBUG"):
             raise
-        err = CliError("ERR_INTERNAL", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-                       "set DW_DEBUG=1 for the full trace and report it")
+        err = CliError(
+            "ERR_INTERNAL",
+            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            "set DW_DEBUG=1 for the full trace and report it",
+        )
         _report(err, wants_json)
         return err.exit_code
 

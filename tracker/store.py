@@ -38,7 +38,9 @@ def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = 
         cur = con.execute(sql, params or [])
     except duckdb.CatalogException as exc:
         raise CliError(
-            "ERR_NO_DATA", f"the published warehouse lacks a table this report needs ({str(exc).splitlines()[0]})", FILL_HINT
+            "ERR_NO_DATA",
+            f"the published warehouse lacks a table this report needs ({str(exc).splitlines()[0]})",
+            FILL_HINT,
         ) from exc
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]

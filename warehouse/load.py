@@ -105,9 +105,7 @@ def load_partition(
     payload_bytes = sum(len(r.payload.encode()) for r in records)
     con.execute("begin transaction")
     try:
-        replaced = con.execute(
-            f"select count(*) from {table} where partition_key = ?", [partition_key]
-        ).fetchone()[0]
+        replaced = con.execute(f"select count(*) from {table} where partition_key = ?", [partition_key]).fetchone()[0]
         con.execute(f"delete from {table} where partition_key = ?", [partition_key])
         con.register("_raw_batch", batch)
         # INSERT ... SELECT from Arrow: a bulk insert, never row by row.

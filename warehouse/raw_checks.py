@@ -65,8 +65,7 @@ def check_raw_partition(
     unnest = "unnest(from_json(payload, ?))" if shape.is_list else "from_json(payload, ?)"
     structure = f"[{shape.structure}]" if shape.is_list else shape.structure
     con.execute(
-        f"create or replace temp table _raw_check_records as "
-        f"select {unnest} as r from {table} where partition_key = ?",
+        f"create or replace temp table _raw_check_records as select {unnest} as r from {table} where partition_key = ?",
         [structure, partition_key],
     )
     records = con.execute("select count(*) from _raw_check_records").fetchone()[0]
@@ -92,7 +91,9 @@ def check_raw_partition(
         dup_total = con.execute(
             f"select count(*) from (select {key_list} from _raw_check_records group by all having count(*) > 1)"
         ).fetchone()[0]
-        out.failures.append(f"duplicates: {dup_total} keys {list(shape.key_fields)} appear more than once, e.g. {dups[:3]}")
+        out.failures.append(
+            f"duplicates: {dup_total} keys {list(shape.key_fields)} appear more than once, e.g. {dups[:3]}"
+        )
         out.metadata["duplicate_keys"] = dup_total
 
     if window is not None and shape.time_field:

@@ -3,7 +3,6 @@
 (`make prepare` runs `dbt parse`), never at definition load; the partition window reaches dbt as
 --vars through the pure function in orchestration/dbt_args.py."""
 
-
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any

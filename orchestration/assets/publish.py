@@ -3,7 +3,6 @@
 atomic rename (warehouse/publish.py). If anything upstream failed, this asset does not run and
 readers keep the last good file."""
 
-
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from orchestration.assets.dbt import dbt_models

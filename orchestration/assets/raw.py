@@ -7,7 +7,6 @@ good slice in place, keeps the failed bodies in raw.fetch_failures, and fails on
 asset with its typed cause.
 """
 
-
 from datetime import UTC, datetime
 
 from dagster import (
@@ -105,9 +104,18 @@ def build_raw_asset(spec: DatasetSpec) -> AssetsDefinition:
                 ) from exc
             with connect_writer() as con:
                 for failed in result.failures:
-                    record_failure(con, failed.response, partition_key, failed.error_type, failed.error_message, context.run_id)
+                    record_failure(
+                        con,
+                        failed.response,
+                        partition_key,
+                        failed.error_type,
+                        failed.error_message,
+                        context.run_id,
+                    )
                 loaded = load_partition(con, spec.venue, spec.dataset, partition_key, result.responses, context.run_id)
-                outcome = check_raw_partition(con, table, partition_key, spec.shape, (window.start, window.end) if is_history else None)
+                outcome = check_raw_partition(
+                    con, table, partition_key, spec.shape, (window.start, window.end) if is_history else None
+                )
             outcomes[partition_key] = outcome
             total_responses += loaded.response_count
             total_requests += result.request_count

@@ -158,7 +158,11 @@ async def funding_info(ctx: SimContext, request: web.Request) -> object:
 async def open_interest(ctx: SimContext, request: web.Request) -> object:
     symbol = _symbol(ctx, request, required=True)
     now = ctx.clock.now()
-    return {"openInterest": f"{ctx.market.open_interest(VENUE, symbol, now):.3f}", "symbol": symbol, "time": _ms(now)}
+    return {
+        "openInterest": f"{ctx.market.open_interest(VENUE, symbol, now):.3f}",
+        "symbol": symbol,
+        "time": _ms(now),
+    }
 
 
 async def server_time(ctx: SimContext, request: web.Request) -> object:
@@ -172,7 +176,12 @@ async def exchange_info(ctx: SimContext, request: web.Request) -> object:
         "serverTime": ctx.clock.now_ms(),
         "futuresType": "U_MARGINED",
         "rateLimits": [
-            {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": lim.buckets["weight"].limit},
+            {
+                "rateLimitType": "REQUEST_WEIGHT",
+                "interval": "MINUTE",
+                "intervalNum": 1,
+                "limit": lim.buckets["weight"].limit,
+            },
             {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": 1200},
         ],
         "exchangeFilters": [],

@@ -25,7 +25,7 @@ def test_ban_and_bad_symbol_are_never_retried():
     for error in (Banned("418"), SymbolInvalid("-1121")):
         sleeps, calls = [], []
 
-        def call(error=error):
+        def call(error=error, calls=calls):
             calls.append(1)
             raise error
 

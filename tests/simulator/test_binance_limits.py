@@ -52,7 +52,9 @@ def test_client_honours_retry_after_and_succeeds(sim_env):
 
 
 def test_hammering_through_429s_earns_a_418_ban(sim_env):
-    sim_env.set_limits({"binance": {"weight_limit": 2, "weight_window_s": 30, "ban_after_strikes": 3, "ban_seconds": 60}})
+    sim_env.set_limits(
+        {"binance": {"weight_limit": 2, "weight_window_s": 30, "ban_after_strikes": 3, "ban_seconds": 60}}
+    )
     codes = _burn(sim_env, 7)
     assert codes[:2] == [200, 200] and codes[2:5] == [429, 429, 429] and codes[5:] == [418, 418]
     r = httpx.get(f"{sim_env.root}/fapi.binance.com/fapi/v1/time", timeout=10)

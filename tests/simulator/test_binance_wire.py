@@ -56,8 +56,14 @@ def test_paging_by_start_time_is_ascending_and_bounded(sim_env):
     end = start + 3 * 86_400_000 - 1
     first = _get(sim_env, "/fapi/v1/fundingRate", symbol="INJUSDT", startTime=start, endTime=end, limit=50).json()
     assert len(first) == 50  # hourly symbol: 72 settlements in 3 days
-    rest = _get(sim_env, "/fapi/v1/fundingRate", symbol="INJUSDT", startTime=first[-1]["fundingTime"] + 1,
-                endTime=end, limit=50).json()
+    rest = _get(
+        sim_env,
+        "/fapi/v1/fundingRate",
+        symbol="INJUSDT",
+        startTime=first[-1]["fundingTime"] + 1,
+        endTime=end,
+        limit=50,
+    ).json()
     assert len(rest) == 22
     times = [r["fundingTime"] for r in first + rest]
     assert len(set(times)) == 72 and all(start <= t <= end for t in times)
@@ -67,7 +73,10 @@ def test_intervals_mix_8h_4h_1h_as_listed_by_funding_info(sim_env):
     info = {r["symbol"]: r["fundingIntervalHours"] for r in _get(sim_env, "/fapi/v1/fundingInfo").json()}
     assert info["ORDIUSDT"] == 4 and info["INJUSDT"] == 1 and "BTCUSDT" not in info
     day = {"startTime": 1767225600000, "endTime": 1767311999999, "limit": 1000}
-    counts = {s: len(_get(sim_env, "/fapi/v1/fundingRate", symbol=s, **day).json()) for s in ("BTCUSDT", "ORDIUSDT", "INJUSDT")}
+    counts = {
+        s: len(_get(sim_env, "/fapi/v1/fundingRate", symbol=s, **day).json())
+        for s in ("BTCUSDT", "ORDIUSDT", "INJUSDT")
+    }
     assert counts == {"BTCUSDT": 3, "ORDIUSDT": 6, "INJUSDT": 24}
 
 

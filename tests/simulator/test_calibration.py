@@ -13,9 +13,13 @@ from tests.conftest import shared_data
 @pytest.mark.parametrize("symbol", ["BTCUSDT", "ETHUSDT", "SOLUSDT", "ORDIUSDT", "WIFUSDT"])
 def test_funding_distribution_matches_the_real_year(symbol):
     path = shared_data("ZuShen168__funding_rate_data/data/funding/venue=binance/data.parquet")
+    # The symbol's usual interval (a few settlements at another interval are left out).
     real = duckdb.sql(
-        f"select rate_raw * 1e4 as bp from read_parquet('{path}') "
-        f"where venue_symbol = '{symbol}' and interval_hours = (select mode(interval_hours) from read_parquet('{path}') where venue_symbol = '{symbol}')"
+        f"""
+        select rate_raw * 1e4 as bp from read_parquet('{path}')
+        where venue_symbol = '{symbol}'
+          and interval_hours = (select mode(interval_hours) from read_parquet('{path}') where venue_symbol = '{symbol}')
+        """
     ).fetchnumpy()["bp"]
     market = Market(seed=7, horizon=datetime(2026, 1, 1, tzinfo=UTC))
     start = datetime(2025, 1, 1, tzinfo=UTC)
@@ -35,5 +39,7 @@ def test_market_is_deterministic_and_independent_of_start_time():
     a = Market(seed=7, horizon=datetime(2026, 1, 1, tzinfo=UTC))
     b = Market(seed=7, horizon=datetime(2026, 6, 1, tzinfo=UTC))
     assert a.price("BTC", t) == b.price("BTC", t)
-    assert a.settled_funding("binance", "ETHUSDT", t.replace(hour=16)) == b.settled_funding("binance", "ETHUSDT", t.replace(hour=16))
+    assert a.settled_funding("binance", "ETHUSDT", t.replace(hour=16)) == b.settled_funding(
+        "binance", "ETHUSDT", t.replace(hour=16)
+    )
     assert Market(seed=8, horizon=datetime(2026, 1, 1, tzinfo=UTC)).price("BTC", t) != a.price("BTC", t)

@@ -9,9 +9,15 @@ from warehouse.load import load_partition, record_failure
 
 def _resp(page: int, body: str, day: str = "2026-01-01") -> RawResponse:
     return RawResponse(
-        venue="binance", dataset="funding_rates", endpoint="/fapi/v1/fundingRate",
-        params={"symbol": "BTCUSDT", "day": day}, http_status=200,
-        fetched_at=datetime(2026, 1, 2, tzinfo=UTC), payload=body, page=page, data_mode="simulator",
+        venue="binance",
+        dataset="funding_rates",
+        endpoint="/fapi/v1/fundingRate",
+        params={"symbol": "BTCUSDT", "day": day},
+        http_status=200,
+        fetched_at=datetime(2026, 1, 2, tzinfo=UTC),
+        payload=body,
+        page=page,
+        data_mode="simulator",
     )
 
 
@@ -63,8 +69,19 @@ def test_a_crash_inside_the_load_keeps_the_previous_slice(tmp_path, monkeypatch)
 def test_failed_bodies_go_to_the_ledger_not_the_partition(tmp_path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     load_partition(con, "binance", "funding_rates", "2026-01-01", [_resp(0, '[{"a":1}]')])
-    bad = RawResponse("binance", "funding_rates", "/fapi/v1/fundingRate", {}, 503,
-                      datetime(2026, 1, 2, tzinfo=UTC), "<html>503</html>", 0, "simulator")
+    bad = RawResponse(
+        "binance",
+        "funding_rates",
+        "/fapi/v1/fundingRate",
+        {},
+        503,
+        datetime(2026, 1, 2, tzinfo=UTC),
+        "<html>503</html>",
+        0,
+        "simulator",
+    )
     record_failure(con, bad, "2026-01-01", "ExchangeDown", "server error")
-    assert con.execute("select payload, error_type from raw.fetch_failures").fetchall() == [("<html>503</html>", "ExchangeDown")]
+    assert con.execute("select payload, error_type from raw.fetch_failures").fetchall() == [
+        ("<html>503</html>", "ExchangeDown")
+    ]
     assert _state(con)[0][1] == 1

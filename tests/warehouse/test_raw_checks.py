@@ -16,8 +16,17 @@ T0 = 1767225600004  # 2026-01-01 00:00:00.004
 def _check(tmp_path, bodies, status=200):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     records = [
-        RawResponse("binance", "funding_rates", "/fapi/v1/fundingRate", {}, status,
-                    datetime(2026, 1, 2, tzinfo=UTC), b, i, "simulator")
+        RawResponse(
+            "binance",
+            "funding_rates",
+            "/fapi/v1/fundingRate",
+            {},
+            status,
+            datetime(2026, 1, 2, tzinfo=UTC),
+            b,
+            i,
+            "simulator",
+        )
         for i, b in enumerate(bodies)
     ]
     load_partition(con, "binance", "funding_rates", "2026-01-01", records)

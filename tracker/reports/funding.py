@@ -29,8 +29,16 @@ from tracker.symbols import require_known
 
 SCHEMA_VERSION = 1
 STALE_AFTER = timedelta(hours=2)
-VENUE_NAMES = {"binance": "Binance", "bybit": "Bybit", "okx": "OKX", "deribit": "Deribit", "bitmex": "BitMEX",
-               "dydx": "dYdX", "gmx": "GMX", "drift": "Drift"}
+VENUE_NAMES = {
+    "binance": "Binance",
+    "bybit": "Bybit",
+    "okx": "OKX",
+    "deribit": "Deribit",
+    "bitmex": "BitMEX",
+    "dydx": "dYdX",
+    "gmx": "GMX",
+    "drift": "Drift",
+}
 
 
 def _p(x: float | None) -> float | None:
@@ -123,10 +131,8 @@ def render_table(report: dict) -> str:
             )
         lines += table(["Exchange", "Current", "24h Avg", "7d Avg", "Next Payment"], rows, [16, 11, 11, 11, 14])
         weighting = "OI-weighted" if a["weighting"] == "open_interest" else "Equal-weighted (OI missing)"
-        lines.append(
-            f"Weighted Avg: {pct(_frac(a['weighted_rate_8h_pct']))} | Annualized: {pct(_frac(a['weighted_apr_pct']), 2)}"
-            f"  ({weighting})"
-        )
+        weighted, annualised = pct(_frac(a["weighted_rate_8h_pct"])), pct(_frac(a["weighted_apr_pct"]), 2)
+        lines.append(f"Weighted Avg: {weighted} | Annualized: {annualised}  ({weighting})")
         lines.append(f"Sentiment: {a['sentiment']}")
         as_of = datetime.fromisoformat(a["as_of"])
         stale = "  STALE: no data in the last 2h" if a["stale"] else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Mapping
@@ -61,10 +62,8 @@ def classify(response: httpx.Response) -> ExchangeError | None:
 def observe(response: httpx.Response, budgets: Mapping[str, WindowBudget]) -> None:
     used = response.headers.get("X-MBX-USED-WEIGHT-1M")
     if used is not None and "weight" in budgets:
-        try:
+        with contextlib.suppress(ValueError):  # a malformed header must not fail the request
             budgets["weight"].observe(float(used))
-        except ValueError:
-            pass
 
 
 def auth_headers(key: str) -> dict[str, str]:

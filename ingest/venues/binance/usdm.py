@@ -67,13 +67,18 @@ def next_funding_page(params: dict, page_rows: list[dict]) -> dict | None:
     return {**params, "startTime": last + 1}
 
 
-def fetch_funding_history(client: VenueClient, symbol: str, window: TimeWindow, first_page: int = 0) -> list[RawResponse]:
+def fetch_funding_history(
+    client: VenueClient, symbol: str, window: TimeWindow, first_page: int = 0
+) -> list[RawResponse]:
     params: dict | None = funding_history_params(symbol, window)
     pages: list[RawResponse] = []
     while params is not None:
         raw, body = client.get_json(
-            "/fapi/v1/fundingRate", params, dataset="funding_rates",
-            costs={"weight": 1, "funding": 1}, page=first_page + len(pages),
+            "/fapi/v1/fundingRate",
+            params,
+            dataset="funding_rates",
+            costs={"weight": 1, "funding": 1},
+            page=first_page + len(pages),
         )
         if not isinstance(body, list):
             raise SchemaDrift(f"fundingRate returned {type(body).__name__}, expected a list", venue=VENUE)
@@ -92,9 +97,7 @@ def fetch_premium_index(client: VenueClient, symbol: str, page: int = 0) -> RawR
 
 
 def fetch_funding_info(client: VenueClient) -> RawResponse:
-    raw, body = client.get_json(
-        "/fapi/v1/fundingInfo", {}, dataset="funding_info", costs={"weight": 1, "funding": 1}
-    )
+    raw, body = client.get_json("/fapi/v1/fundingInfo", {}, dataset="funding_info", costs={"weight": 1, "funding": 1})
     if not isinstance(body, list):
         raise SchemaDrift("fundingInfo returned a non-list body", venue=VENUE)
     return raw
