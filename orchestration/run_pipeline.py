@@ -38,27 +38,37 @@ def run(days: int, use_simulator: bool) -> int:
         from warehouse.paths import published_path, warehouse_path
 
         instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+        # Step-level chatter stays in the run's log (Dagster UI); the shell gets warnings and our lines.
+        quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("DW_LOG_LEVEL", "WARNING")}}}}
         now = datetime.now(UTC)
         hour_key = hourly_partitions.get_partition_key_for_timestamp(now.timestamp())
         first_day = (now - timedelta(days=days - 1)).strftime("%Y-%m-%d")
         last_day = daily_partitions.get_partition_key_for_timestamp(now.timestamp())
         _log(f"warehouse {warehouse_path()}")
 
+        # dbt's own progress lines go to a log file; the shell gets one line per step.
+        log_path = warehouse_path().parent / "logs" / f"pipeline-{now:%Y%m%dT%H%M%S}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        _log(f"detailed log: {log_path}")
+
         _log(f"1/2 hourly_snapshots for hour {hour_key}")
-        snap = defs.resolve_job_def("hourly_snapshots").execute_in_process(
-            instance=instance, partition_key=hour_key, raise_on_error=False
-        )
+        with open(log_path, "a") as log_file, contextlib.redirect_stdout(log_file):
+            snap = defs.resolve_job_def("hourly_snapshots").execute_in_process(
+                instance=instance, partition_key=hour_key, raise_on_error=False, run_config=quiet
+            )
         _log(f"    {'ok' if snap.success else 'FAILED'} ({time.monotonic() - t0:.1f}s)")
 
-        _log(f"2/2 history_and_marts for days {first_day} .. {last_day} (one run)")
-        marts = defs.resolve_job_def("history_and_marts").execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            tags={
-                "dagster/asset_partition_range_start": first_day,
-                "dagster/asset_partition_range_end": last_day,
-            },
-        )
+        _log(f"2/2 history_and_marts for days {first_day} .. {last_day} (one run: fetch, check, dbt build, publish)")
+        with open(log_path, "a") as log_file, contextlib.redirect_stdout(log_file):
+            marts = defs.resolve_job_def("history_and_marts").execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_config=quiet,
+                tags={
+                    "dagster/asset_partition_range_start": first_day,
+                    "dagster/asset_partition_range_end": last_day,
+                },
+            )
         _log(f"    {'ok' if marts.success else 'FAILED'} ({time.monotonic() - t0:.1f}s)")
         if not (snap.success and marts.success):
             for result in (snap, marts):

@@ -3,7 +3,7 @@
 atomic rename (warehouse/publish.py). If anything upstream failed, this asset does not run and
 readers keep the last good file."""
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, MaterializeResult, asset
 
 from orchestration.assets.dbt import dbt_models
 from orchestration.partitions import daily_partitions
@@ -17,6 +17,7 @@ PUBLISHED_KEY = AssetKey(["published", "warehouse"])
     key=PUBLISHED_KEY,
     deps=list(dbt_models.keys),
     partitions_def=daily_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
     pool="duckdb_writer",
     group_name="publish",
     kinds={"duckdb"},
