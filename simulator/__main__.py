@@ -11,7 +11,7 @@ import asyncio
 import json
 import signal
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
@@ -42,12 +42,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def serve(args: argparse.Namespace) -> None:
     clock = SimClock(args.now)
-    horizon = None if args.now is None else max(args.now, datetime.now(UTC))
-    market = Market(
-        seed=args.seed,
-        history_start=args.history_start,
-        horizon=horizon and horizon.replace(year=horizon.year + 0),
-    )
+    # The model covers history up to 60 days past the later of the frozen clock and the wall clock.
+    horizon = max(args.now or datetime.now(UTC), datetime.now(UTC)) + timedelta(days=60)
+    market = Market(seed=args.seed, history_start=args.history_start, horizon=horizon)
     ctx = SimContext(market=market, clock=clock, limit_overrides=dict(args.limits))
     runner = web.AppRunner(create_app(ctx), access_log=None)
     await runner.setup()
