@@ -42,13 +42,14 @@ def _symbol(ctx: SimContext, request: web.Request, required: bool) -> str | None
         if required:
             raise _err(-1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.")
         return None
-    if (VENUE, sym) not in ctx.market.instruments:
+    if sym not in _symbols(ctx):
         raise _err(-1121, "Invalid symbol.")
     return sym
 
 
 def _symbols(ctx: SimContext) -> list[str]:
-    return [s for (v, s) in ctx.market.instruments if v == VENUE]
+    """USD-M (fapi) perpetuals; the coin-margined ones live on dapi."""
+    return [i.symbol for i in ctx.market.perps(VENUE) if not i.perp.inverse]
 
 
 def _ms(t: datetime) -> int:

@@ -21,7 +21,7 @@ def test_funding_distribution_matches_the_real_year(symbol):
           and interval_hours = (select mode(interval_hours) from read_parquet('{path}') where venue_symbol = '{symbol}')
         """
     ).fetchnumpy()["bp"]
-    market = Market(seed=7, horizon=datetime(2026, 1, 1, tzinfo=UTC))
+    market = Market(seed=7, horizon=datetime(2026, 1, 1, tzinfo=UTC), episodes=[])
     start = datetime(2025, 1, 1, tzinfo=UTC)
     times = market.settlement_times("binance", symbol, start, start + timedelta(days=365))
     sim = np.array([market.settled_funding("binance", symbol, t) * 1e4 for t in times])
