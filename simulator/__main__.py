@@ -17,6 +17,7 @@ from aiohttp import web
 
 from simulator.clock import SimClock
 from simulator.context import SimContext
+from simulator.episodes import parse_episode
 from simulator.market import DEFAULT_HISTORY_START, Market
 from simulator.server import base_urls, create_app
 
@@ -31,7 +32,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--host", default="127.0.0.1", help="bind address (loopback by default)")
     p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--now", type=_instant, default=None, help="freeze the market clock at this UTC instant")
+    p.add_argument("--now", type=_instant, default=None, help="start the market clock at this UTC instant")
+    p.add_argument("--speed", type=float, default=0.0,
+                   help="with --now: simulated seconds per real second (0 freezes the clock)")
+    p.add_argument("--episode", action="append", type=parse_episode, default=[],
+                   help="place a scripted episode, NAME:ASSET@ISO-TIME (repeatable); replaces the default schedule")
+    p.add_argument("--no-episodes", action="store_true", help="a market without scripted episodes")
     p.add_argument("--history-start", type=_instant, default=DEFAULT_HISTORY_START)
     p.add_argument(
         "--limits", type=json.loads, default={}, help='JSON overrides, e.g. {"binance": {"weight_limit": 20}}'
@@ -41,10 +47,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 async def serve(args: argparse.Namespace) -> None:
-    clock = SimClock(args.now)
+    clock = SimClock(args.now, args.speed)
     # The model covers history up to 60 days past the later of the frozen clock and the wall clock.
     horizon = max(args.now or datetime.now(UTC), datetime.now(UTC)) + timedelta(days=60)
-    market = Market(seed=args.seed, history_start=args.history_start, horizon=horizon)
+    episodes = [] if args.no_episodes else (args.episode or None)
+    market = Market(seed=args.seed, history_start=args.history_start, horizon=horizon, episodes=episodes)
     ctx = SimContext(market=market, clock=clock, limit_overrides=dict(args.limits))
     runner = web.AppRunner(create_app(ctx), access_log=None)
     await runner.setup()

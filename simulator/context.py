@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from simulator.clock import SimClock
+from simulator.faults import FaultBook
 from simulator.limits import Decision, RequestLog, VenueLimiter
 from simulator.market import Market
 
@@ -30,6 +31,19 @@ class Route:
     costs: Callable[[web.Request], dict[str, float]]
 
 
+WsHandler = Callable[["SimContext", web.Request], Awaitable[web.WebSocketResponse]]
+
+
+@dataclass(frozen=True)
+class WsRoute:
+    path: str  # e.g. /ws/!forceOrder@arr or /v5/public/linear
+    handler: WsHandler
+
+
+def _no_symbol_error() -> tuple[int, object]:
+    return 400, {"error": "invalid symbol"}
+
+
 @dataclass
 class VenueSim:
     """One venue host as the simulator serves it."""
@@ -42,6 +56,9 @@ class VenueSim:
     refusal: Callable[[Decision, VenueLimiter, float], web.Response]
     # Headers every answer carries (e.g. Binance's used-weight header).
     usage_headers: Callable[[VenueLimiter, float], dict[str, str]] = lambda lim, now: {}
+    # The venue's answer for an unknown or delisted instrument: (HTTP status, body).
+    symbol_error: Callable[[], tuple[int, object]] = _no_symbol_error
+    websockets: list[WsRoute] = field(default_factory=list)
 
 
 @dataclass
@@ -51,3 +68,10 @@ class SimContext:
     log: RequestLog = field(default_factory=RequestLog)
     limiters: dict[str, VenueLimiter] = field(default_factory=dict)
     limit_overrides: dict = field(default_factory=dict)
+    faults: FaultBook = field(default_factory=FaultBook)
+    # Open websocket connections per venue, and every message sent on them (tests read it back).
+    ws_connections: dict[str, set] = field(default_factory=dict)
+    ws_sent: dict[str, list[dict]] = field(default_factory=dict)
+
+    def record_ws(self, venue: str, connection_id: int, message: str) -> None:
+        self.ws_sent.setdefault(venue, []).append({"connection": connection_id, "message": message})

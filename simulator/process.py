@@ -43,6 +43,8 @@ def running_simulator(
     now: datetime | None = None,
     limits: dict | None = None,
     seed: int = 7,
+    speed: float = 0.0,
+    episodes: list[str] | None = None,
     startup_timeout: float = 60.0,
     max_lifetime_s: float = 3600.0,
 ) -> Iterator[SimulatorProcess]:
@@ -65,6 +67,10 @@ def running_simulator(
         cmd += ["--now", now.isoformat()]
     if limits:
         cmd += ["--limits", json.dumps(limits)]
+    if speed:
+        cmd += ["--speed", str(speed)]
+    for episode in episodes or []:
+        cmd += ["--episode", episode]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + startup_timeout
     root = None

@@ -265,4 +265,7 @@ SIM = VenueSim(
     make_limiter=make_limiter,
     refusal=refusal,
     usage_headers=usage_headers,
+    symbol_error=lambda: (400, {"code": -1121, "msg": "Invalid symbol."}),
 )
+
+SIMS = [SIM]
