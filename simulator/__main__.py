@@ -33,10 +33,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--now", type=_instant, default=None, help="start the market clock at this UTC instant")
-    p.add_argument("--speed", type=float, default=0.0,
-                   help="with --now: simulated seconds per real second (0 freezes the clock)")
-    p.add_argument("--episode", action="append", type=parse_episode, default=[],
-                   help="place a scripted episode, NAME:ASSET@ISO-TIME (repeatable); replaces the default schedule")
+    p.add_argument(
+        "--speed", type=float, default=0.0, help="with --now: simulated seconds per real second (0 freezes the clock)"
+    )
+    p.add_argument(
+        "--episode",
+        action="append",
+        type=parse_episode,
+        default=[],
+        help="place a scripted episode, NAME:ASSET@ISO-TIME (repeatable); replaces the default schedule",
+    )
     p.add_argument("--no-episodes", action="store_true", help="a market without scripted episodes")
     p.add_argument("--history-start", type=_instant, default=DEFAULT_HISTORY_START)
     p.add_argument(

@@ -29,8 +29,16 @@ class Perp:
 # Funding calibration for the non-Binance venues reuses the asset's Binance calibration with a venue
 # offset and its own noise stream; shares are rough 2026 proportions of BTC/ETH/SOL OI per venue.
 _VENUE_SHARES = {
-    "binance": 0.32, "binance_coinm": 0.06, "bybit": 0.20, "bybit_inverse": 0.04, "okx": 0.14,
-    "deribit": 0.06, "bitmex": 0.05, "dydx": 0.05, "gmx": 0.05, "drift": 0.03,
+    "binance": 0.32,
+    "binance_coinm": 0.06,
+    "bybit": 0.20,
+    "bybit_inverse": 0.04,
+    "okx": 0.14,
+    "deribit": 0.06,
+    "bitmex": 0.05,
+    "dydx": 0.05,
+    "gmx": 0.05,
+    "drift": 0.03,
 }
 
 
@@ -47,8 +55,18 @@ def _perps_for(asset: str) -> list[Perp]:
         Perp("bybit", f"{asset}USDT", asset, 8, "clamp", "USDT", False, 1.0, s["bybit"], 0.2),
         Perp("bybit", f"{asset}USD", asset, 8, "clamp", "USD", True, 1.0, s["bybit_inverse"], 0.4),
         Perp("okx", f"{asset}-USDT-SWAP", asset, 8, "clamp", "USDT", False, okx_size, s["okx"], -0.2),
-        Perp("deribit", deribit_sym, asset, 0, "deribit", "USD" if asset != "SOL" else "USDC", asset != "SOL",
-             10.0 if asset != "SOL" else 1.0, s["deribit"], 0.5),
+        Perp(
+            "deribit",
+            deribit_sym,
+            asset,
+            0,
+            "deribit",
+            "USD" if asset != "SOL" else "USDC",
+            asset != "SOL",
+            10.0 if asset != "SOL" else 1.0,
+            s["deribit"],
+            0.5,
+        ),
         Perp("bitmex", bitmex_sym, asset, 8, "clamp", "USD", True, 1.0, s["bitmex"], 0.6),
         Perp("dydx", f"{asset}-USD", asset, 1, "hourly", "USD", False, 1.0, s["dydx"], 1.0),
         Perp("gmx", gmx_name, asset, 0, "gmx", "USD", False, 1.0, s["gmx"], 0.0),

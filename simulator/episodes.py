@@ -98,8 +98,14 @@ class ScheduledEpisode:
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "phases": [
-                {"name": p.name, "start": s.isoformat(), "end": e.isoformat(), "funding_8h": p.funding_8h,
-                 "price_change": p.price_change, "oi_change": p.oi_change}
+                {
+                    "name": p.name,
+                    "start": s.isoformat(),
+                    "end": e.isoformat(),
+                    "funding_8h": p.funding_8h,
+                    "price_change": p.price_change,
+                    "oi_change": p.oi_change,
+                }
                 for p, s, e in self.phase_windows()
             ],
             "signals": SIGNALS[self.name],
@@ -109,7 +115,9 @@ class ScheduledEpisode:
 def schedule(name: str, asset: str, start: datetime) -> ScheduledEpisode:
     if name not in EPISODES:
         raise ValueError(f"unknown episode {name!r}; known: {', '.join(EPISODES)}")
-    return ScheduledEpisode(name, asset, start.astimezone(UTC).replace(minute=0, second=0, microsecond=0), EPISODES[name])
+    return ScheduledEpisode(
+        name, asset, start.astimezone(UTC).replace(minute=0, second=0, microsecond=0), EPISODES[name]
+    )
 
 
 def parse_episode(text: str) -> ScheduledEpisode:
@@ -129,9 +137,19 @@ def default_schedule() -> list[ScheduledEpisode]:
     """One of each episode in the year before 2026-11-01, three weeks apart, each on a fixed asset."""
     first = datetime(2025, 12, 1, tzinfo=UTC)
     plan = [
-        ("long_squeeze", "BTC"), ("short_squeeze", "ETH"), ("healthy_trend", "BTC"), ("exhaustion", "SOL"),
-        ("vacuum", "BTC"), ("pre_event", "ETH"), ("oi_price_divergence", "BTC"),
-        ("long_squeeze", "SOL"), ("short_squeeze", "BTC"), ("healthy_trend", "ETH"), ("exhaustion", "BTC"),
-        ("pre_event", "SOL"), ("vacuum", "ETH"), ("oi_price_divergence", "SOL"),
+        ("long_squeeze", "BTC"),
+        ("short_squeeze", "ETH"),
+        ("healthy_trend", "BTC"),
+        ("exhaustion", "SOL"),
+        ("vacuum", "BTC"),
+        ("pre_event", "ETH"),
+        ("oi_price_divergence", "BTC"),
+        ("long_squeeze", "SOL"),
+        ("short_squeeze", "BTC"),
+        ("healthy_trend", "ETH"),
+        ("exhaustion", "BTC"),
+        ("pre_event", "SOL"),
+        ("vacuum", "ETH"),
+        ("oi_price_divergence", "SOL"),
     ]
     return [schedule(name, asset, first + timedelta(days=21 * i)) for i, (name, asset) in enumerate(plan)]

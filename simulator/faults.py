@@ -24,8 +24,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 KINDS = (
-    "http_5xx", "html", "timeout", "reset", "truncated", "drift_rename", "drift_missing", "drift_string",
-    "empty", "duplicate_page", "maintenance_gap", "delisted",
+    "http_5xx",
+    "html",
+    "timeout",
+    "reset",
+    "truncated",
+    "drift_rename",
+    "drift_missing",
+    "drift_string",
+    "empty",
+    "duplicate_page",
+    "maintenance_gap",
+    "delisted",
 )
 
 CDN_ERROR_PAGE = (
@@ -34,8 +44,20 @@ CDN_ERROR_PAGE = (
 )
 
 # Fields that carry a record's time, in the units venues use (ms ints or strings, seconds, ISO).
-TIME_FIELDS = ("fundingTime", "fundingRateTimestamp", "timestamp", "ts", "effectiveAt", "createdAt", "time", "T",
-               "startedAt", "openTime", "start", "fundingRateTimestamp")
+TIME_FIELDS = (
+    "fundingTime",
+    "fundingRateTimestamp",
+    "timestamp",
+    "ts",
+    "effectiveAt",
+    "createdAt",
+    "time",
+    "T",
+    "startedAt",
+    "openTime",
+    "start",
+    "fundingRateTimestamp",
+)
 
 
 @dataclass
@@ -70,7 +92,9 @@ class FaultBook:
             raise ValueError(f"unknown fault kind {kind!r}; known: {', '.join(KINDS)}")
         if not spec.get("venue"):
             raise ValueError("a fault needs a venue")
-        fault = Fault(kind, spec["venue"], spec.get("path", "*"), int(spec.get("count", 1)), dict(spec.get("options", {})))
+        fault = Fault(
+            kind, spec["venue"], spec.get("path", "*"), int(spec.get("count", 1)), dict(spec.get("options", {}))
+        )
         with self.lock:
             self.faults.append(fault)
         return fault
@@ -162,16 +186,20 @@ def transform_body(fault: Fault, body: object) -> object:
     body = json.loads(json.dumps(body))
     o = fault.options
     if fault.kind == "drift_rename":
+
         def rename(d):
             if o["field"] in d:
                 d[o.get("to", o["field"] + "_v2")] = d.pop(o["field"])
+
         _walk(body, rename)
     elif fault.kind == "drift_missing":
         _walk(body, lambda d: d.pop(o["field"], None))
     elif fault.kind == "drift_string":
+
         def stringify(d):
             if isinstance(d.get(o["field"]), (int, float)) and not isinstance(d.get(o["field"]), bool):
                 d[o["field"]] = str(d[o["field"]])
+
         _walk(body, stringify)
     elif fault.kind == "empty":
         target = _largest_list(body)

@@ -113,13 +113,32 @@ def trades(market, venue: str, symbol: str, start: datetime, end: datetime, per_
                 if not (start <= t < end):
                     continue
                 price = market.mark_price(venue, symbol, t) * (1 + rng.normal(0, 0.0001))
-                out.append(Trade(t, venue, symbol, price, float(usd[j] / price), bool(rng.random() < buy_p),
-                                 f"{int(hour.timestamp())}{j:04d}"))
+                out.append(
+                    Trade(
+                        t,
+                        venue,
+                        symbol,
+                        price,
+                        float(usd[j] / price),
+                        bool(rng.random() < buy_p),
+                        f"{int(hour.timestamp())}{j:04d}",
+                    )
+                )
         hour += HOUR
     for liq in liquidations(market, asset, start, end, venue=venue):
         if liq.symbol == symbol:
-            out.append(Trade(liq.time, venue, symbol, liq.price, liq.qty, taker_buy=not liq.is_long,
-                             trade_id=f"L{liq.event_id}", liquidation=True))
+            out.append(
+                Trade(
+                    liq.time,
+                    venue,
+                    symbol,
+                    liq.price,
+                    liq.qty,
+                    taker_buy=not liq.is_long,
+                    trade_id=f"L{liq.event_id}",
+                    liquidation=True,
+                )
+            )
     out.sort(key=lambda tr: (tr.time, tr.trade_id))
     return out
 
@@ -139,8 +158,6 @@ class Candle:
 
 def candles(market, venue: str, symbol: str, minutes: int, start: datetime, end: datetime) -> list[Candle]:
     """Candles of `minutes` (a multiple of 5, or 1) in [start, end), from the 5-minute price grid."""
-    inst = market.perp(venue, symbol)
-    asset = inst.params.asset
     out = []
     t = start.replace(second=0, microsecond=0)
     t -= timedelta(minutes=t.minute % minutes if minutes < 60 else t.minute)
@@ -156,9 +173,17 @@ def candles(market, venue: str, symbol: str, minutes: int, start: datetime, end:
         buy_share = 0.5 + 0.35 * math.tanh(r / (0.002 * math.sqrt(minutes / 5)))
         wiggle = abs(rng.normal(0, 0.0004 * math.sqrt(minutes / 5)))
         out.append(
-            Candle(t, prices[0], max(prices) * (1 + wiggle), min(prices) * (1 - wiggle), prices[-1],
-                   volume, volume * buy_share, int(volume / max(vol_h / 3000, 1e-9)) + 1,
-                   market.open_interest(venue, symbol, t))
+            Candle(
+                t,
+                prices[0],
+                max(prices) * (1 + wiggle),
+                min(prices) * (1 - wiggle),
+                prices[-1],
+                volume,
+                volume * buy_share,
+                int(volume / max(vol_h / 3000, 1e-9)) + 1,
+                market.open_interest(venue, symbol, t),
+            )
         )
         t += step
     return out

@@ -117,8 +117,7 @@ class Market:
             if inst.params.asset not in catalog.ASSETS
         }
         self._share_noise = {
-            key: np.exp(ar1(stream(seed, f"share:{key}"), self.hours, 0.0, 0.08, 0.998))
-            for key in self.instruments
+            key: np.exp(ar1(stream(seed, f"share:{key}"), self.hours, 0.0, 0.08, 0.998)) for key in self.instruments
         }
 
     # --- generation ------------------------------------------------------------------------
@@ -131,7 +130,9 @@ class Market:
             out[(perp.venue, perp.symbol)] = Instrument(perp.venue, perp.symbol, params, perp)
         for symbol, params in BINANCE_USDM.items():
             if params.asset not in catalog.ASSETS:
-                perp = catalog.Perp("binance", symbol, params.asset, params.interval_hours, "clamp", "USDT", False, 1.0, 0.0)
+                perp = catalog.Perp(
+                    "binance", symbol, params.asset, params.interval_hours, "clamp", "USDT", False, 1.0, 0.0
+                )
                 out[("binance", symbol)] = Instrument("binance", symbol, params, perp)
         return out
 
@@ -146,7 +147,7 @@ class Market:
             if ep.asset not in all_assets:
                 raise ValueError(f"episode {ep.name} on unknown asset {ep.asset}")
             oi_level = 0.0
-            for phase, s, e in ep.phase_windows():
+            for phase, s, _end in ep.phase_windows():
                 i0 = int((s - self.start) / HOUR)
                 n = phase.hours
                 if i0 < 0 or i0 + n >= self.hours:
@@ -194,7 +195,7 @@ class Market:
                 continue
             for phase, s, e in ep.phase_windows():
                 i0, i1 = int((s - self.start) / STEP), int((e - self.start) / STEP)
-                if 0 < i0 and i1 < self.steps:
+                if i0 > 0 and i1 < self.steps:
                     yield i0, i1, float(np.log1p(getattr(phase, attribute)))
 
     def _premium_series(self, inst: Instrument) -> np.ndarray:
@@ -220,7 +221,7 @@ class Market:
             if ep.asset != asset:
                 continue
             i0, i1 = int((ep.start - self.start) / HOUR), int((ep.end - self.start) / HOUR)
-            if 0 < i0 and i1 < self.hours:
+            if i0 > 0 and i1 < self.hours:
                 gap = base[i1] - base[i0]
                 base[i0:i1] = base[i0]
                 tail = np.arange(self.hours - i1)
@@ -345,8 +346,10 @@ class Market:
         borrow = 0.05 + 0.25 * abs(imbalance)
         del inst
         return {
-            "funding_long": funding_long, "funding_short": funding_short,
-            "borrowing_long": borrow, "borrowing_short": borrow,
+            "funding_long": funding_long,
+            "funding_short": funding_short,
+            "borrowing_long": borrow,
+            "borrowing_short": borrow,
         }
 
     # --- open interest -----------------------------------------------------------------------

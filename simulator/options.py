@@ -114,8 +114,23 @@ def chain(market, venue: str, asset: str, t: datetime, expiries: list[datetime] 
                 spread = 0.01 + 0.02 * abs(x)
                 out.append(
                     OptionQuote(
-                        venue, asset, expiry, strike, is_call, spot, forward, iv, max(0.01, iv - spread), iv + spread,
-                        g["price"], g["delta"], g["gamma"], g["vega"], g["theta"], round(oi, 1), round(volume, 1),
+                        venue,
+                        asset,
+                        expiry,
+                        strike,
+                        is_call,
+                        spot,
+                        forward,
+                        iv,
+                        max(0.01, iv - spread),
+                        iv + spread,
+                        g["price"],
+                        g["delta"],
+                        g["gamma"],
+                        g["vega"],
+                        g["theta"],
+                        round(oi, 1),
+                        round(volume, 1),
                     )
                 )
     return out

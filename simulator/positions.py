@@ -18,7 +18,13 @@ import numpy as np
 # only a small share sits close to the price; the warehouse's heatmap estimate uses its own, configurable
 # mix and is judged by how many of these events fall near its levels.
 LEVERAGE_MIX: tuple[tuple[float, float], ...] = (
-    (2, 0.35), (3, 0.20), (5, 0.20), (10, 0.13), (25, 0.08), (50, 0.03), (100, 0.01),
+    (2, 0.35),
+    (3, 0.20),
+    (5, 0.20),
+    (10, 0.13),
+    (25, 0.08),
+    (50, 0.03),
+    (100, 0.01),
 )
 MAINTENANCE_MARGIN = 0.005
 BUCKET_LOG_STEP = np.log1p(0.0025)  # levels are kept in 0.25 % price buckets

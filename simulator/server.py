@@ -4,13 +4,12 @@ e.g. http://127.0.0.1:8765/fapi.binance.com/fapi/v1/fundingRate, plus control en
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
+import pkgutil
 import time
 
 from aiohttp import web
-
-import importlib
-import pkgutil
 
 import simulator.venues
 from simulator.context import Route, SimContext, VenueError, VenueSim
@@ -75,8 +74,9 @@ def _venue_handler(ctx: SimContext, venue: VenueSim, route: Route):
                 text = json.dumps(transform_body(fault, body), separators=(",", ":"))
         elif status == 200:
             ctx.faults.last_bodies[key] = text
-        ctx.log.add(**entry, status=status, weight=costs.get("weight", 0), used=used,
-                    fault=fault.kind if fault else None)
+        ctx.log.add(
+            **entry, status=status, weight=costs.get("weight", 0), used=used, fault=fault.kind if fault else None
+        )
         return _json_response(status, text, headers)
 
     return handle
@@ -146,8 +146,9 @@ def _control_routes(ctx: SimContext, base_url_of) -> list[web.RouteDef]:
         return _json_response(200, {"ok": True, "added": len(added)})
 
     async def fault_log(request: web.Request) -> web.Response:
-        return _json_response(200, {"applied": ctx.faults.applied,
-                                    "pending": [f.__dict__ for f in ctx.faults.faults if f.count != 0]})
+        return _json_response(
+            200, {"applied": ctx.faults.applied, "pending": [f.__dict__ for f in ctx.faults.faults if f.count != 0]}
+        )
 
     async def episodes(request: web.Request) -> web.Response:
         return _json_response(200, [ep.describe() for ep in ctx.market.episodes])
