@@ -110,7 +110,9 @@ class Market:
         self._oi_total: dict[str, np.ndarray] = {}
         self._tapes: dict[str, LiquidationTape] = {}
         for asset in catalog.ASSETS:
-            self._oi_total[asset], self._tapes[asset] = run_engine(self._log_price[asset], self._target_oi(asset))
+            self._oi_total[asset], self._tapes[asset] = run_engine(
+                self._log_price[asset], self._target_oi(asset), self._oi_script(asset)
+            )
         self._alt_oi = {
             key: inst.params.oi_coins * np.exp(ar1(stream(seed, f"oi:{key}"), self.hours, 0.0, 0.12, 0.995))
             for key, inst in self.instruments.items()
@@ -187,6 +189,23 @@ class Market:
                 walk = walk + (np.log(p.anchor_price) - walk[anchor]) * np.minimum(np.arange(n) / anchor, 1.0)
             out[asset] = walk
         return out
+
+    def _oi_script(self, asset: str) -> np.ndarray:
+        """Cumulative log OI move of each episode hour since its episode started (NaN outside episodes)."""
+        script = np.full(self.hours, np.nan)
+        for ep in self.episodes:
+            if ep.asset != asset:
+                continue
+            level = 0.0
+            for phase, s, _end in ep.phase_windows():
+                i0 = int((s - self.start) / HOUR)
+                if i0 < 0 or i0 + phase.hours >= self.hours:
+                    continue
+                script[i0 : i0 + phase.hours] = (
+                    level + np.log1p(phase.oi_change) * np.arange(1, phase.hours + 1) / phase.hours
+                )
+                level += np.log1p(phase.oi_change)
+        return script
 
     def _phase_steps(self, asset: str, attribute: str):
         """(first step, end step, log move) of every episode phase of `asset` on the 5-minute grid."""

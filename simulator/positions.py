@@ -30,6 +30,7 @@ MAINTENANCE_MARGIN = 0.005
 BUCKET_LOG_STEP = np.log1p(0.0025)  # levels are kept in 0.25 % price buckets
 STEPS_PER_HOUR = 12
 REFILL_PER_HOUR = 0.03
+SCRIPT_TRACKING = 0.5
 
 
 @dataclass
@@ -42,9 +43,17 @@ class LiquidationTape:
     qty: np.ndarray  # base coin
 
 
-def run_engine(log_price_5m: np.ndarray, target_oi: np.ndarray) -> tuple[np.ndarray, LiquidationTape]:
-    """Simulate hourly OI and the liquidation tape. Returns (oi per hour in coin, tape)."""
+def run_engine(
+    log_price_5m: np.ndarray, target_oi: np.ndarray, script: np.ndarray | None = None
+) -> tuple[np.ndarray, LiquidationTape]:
+    """Simulate hourly OI and the liquidation tape. Returns (oi per hour in coin, tape).
+
+    `script` holds, for hours inside a scripted episode, the episode's cumulative log OI move (NaN elsewhere).
+    There the OI tracks the OI at the episode's start times that move, closely (positions lost to liquidations
+    are replaced within hours), so an episode's promised OI change is what the venues report."""
     hours = len(target_oi)
+    script = np.full(hours, np.nan) if script is None else script
+    episode_base = 0.0
     lo_k = int(np.floor(log_price_5m.min() / BUCKET_LOG_STEP)) - 800
     hi_k = int(np.ceil(log_price_5m.max() / BUCKET_LOG_STEP)) + 800
     size = hi_k - lo_k + 1
@@ -66,8 +75,13 @@ def run_engine(log_price_5m: np.ndarray, target_oi: np.ndarray) -> tuple[np.ndar
         k_open = sub[0] / BUCKET_LOG_STEP
         # New positions follow the target's own moves; the gap left by liquidations refills slowly
         # (a few percent per hour), as traders re-enter after a flush rather than instantly.
-        step = float(target_oi[h] - target_oi[h - 1]) if h else 0.0
-        delta = step + REFILL_PER_HOUR * (float(target_oi[h]) - current)
+        if np.isnan(script[h]):
+            step = float(target_oi[h] - target_oi[h - 1]) if h else 0.0
+            delta = step + REFILL_PER_HOUR * (float(target_oi[h]) - current)
+        else:
+            if h == 0 or np.isnan(script[h - 1]):
+                episode_base = current
+            delta = SCRIPT_TRACKING * (episode_base * float(np.exp(script[h])) - current)
         if delta > 0:
             np.add.at(longs, np.round(k_open + long_offsets).astype(int) - lo_k, delta * weights)
             np.add.at(shorts, np.round(k_open + short_offsets).astype(int) - lo_k, delta * weights)
@@ -78,8 +92,8 @@ def run_engine(log_price_5m: np.ndarray, target_oi: np.ndarray) -> tuple[np.ndar
             shorts *= keep
             current *= keep
         # Longs whose level is at or above the hour's low are liquidated, shorts at or below its high.
-        k_low = int(np.floor(sub.min() / BUCKET_LOG_STEP)) - lo_k
-        k_high = int(np.ceil(sub.max() / BUCKET_LOG_STEP)) - lo_k
+        k_low = int(np.ceil(sub.min() / BUCKET_LOG_STEP)) - lo_k  # first level at or above the low
+        k_high = int(np.floor(sub.max() / BUCKET_LOG_STEP)) - lo_k  # last level at or below the high
         liq_long = np.nonzero(longs[k_low:] > 1e-9)[0] + k_low
         liq_short = np.nonzero(shorts[: k_high + 1] > 1e-9)[0]
         for idx, book, other, is_long in ((liq_long, longs, shorts, True), (liq_short, shorts, longs, False)):
