@@ -70,3 +70,59 @@ class WindowBudget:
         with self._lock:
             self._roll(self.clock())
             return self._used
+
+
+@dataclass
+class TokenBucket:
+    """A refilling bucket (Deribit credits, BitMEX requests): `capacity` tokens, `refill_per_second`.
+
+    Same interface as WindowBudget, so a venue's budgets can mix both kinds."""
+
+    name: str
+    capacity: float
+    refill_per_second: float
+    safety: float = 0.9
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    _tokens: float | None = field(default=None, init=False)
+    _updated: float = field(default=0.0, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    waited_seconds: float = field(default=0.0, init=False)
+
+    def _refill(self, now: float) -> None:
+        if self._tokens is None:
+            self._tokens, self._updated = self.capacity * self.safety, now
+            return
+        self._tokens = min(self.capacity * self.safety, self._tokens + (now - self._updated) * self.refill_per_second)
+        self._updated = now
+
+    def acquire(self, cost: float) -> None:
+        if cost > self.capacity * self.safety:
+            raise ValueError(f"{self.name}: request cost {cost} exceeds the bucket {self.capacity * self.safety}")
+        while True:
+            with self._lock:
+                now = self.clock()
+                self._refill(now)
+                if self._tokens >= cost:
+                    self._tokens -= cost
+                    return
+                wait = (cost - self._tokens) / self.refill_per_second + 0.005
+            self.waited_seconds += wait
+            self.sleep(wait)
+
+    def observe(self, remaining: float) -> None:
+        """Adopt the venue's reported remaining tokens when lower than ours."""
+        with self._lock:
+            self._refill(self.clock())
+            self._tokens = min(self._tokens, remaining)
+
+    def exhaust(self) -> None:
+        with self._lock:
+            self._refill(self.clock())
+            self._tokens = 0.0
+
+    @property
+    def used(self) -> float:
+        with self._lock:
+            self._refill(self.clock())
+            return self.capacity * self.safety - self._tokens

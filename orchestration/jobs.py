@@ -1,7 +1,9 @@
-"""Jobs. Both run in-process: one process owns the DuckDB file for the whole run (single writer),
-and many small steps run faster without a process per step."""
+"""Jobs. All run in-process: one process owns the DuckDB file for the whole run (single writer), and
+many small steps run faster without a process per step.
 
-from __future__ import annotations
+Ingestion and marts are separate jobs on purpose: a venue whose fetch fails fails only its own raw asset,
+and the marts job still builds from everything else (the stale venue is flagged by freshness).
+"""
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
@@ -15,13 +17,21 @@ snapshots_job = define_asset_job(
     selection=AssetSelection.assets(*SNAPSHOT_RAW_ASSETS),
     partitions_def=hourly_partitions,
     executor_def=in_process_executor,
-    description="Snapshot every venue's current state (funding, premium index, open interest) for this hour.",
+    description="Snapshot every venue's current state (funding, prices, open interest, chains) for this hour.",
 )
 
-history_and_marts_job = define_asset_job(
-    "history_and_marts",
-    selection=AssetSelection.assets(*HISTORY_RAW_ASSETS, dbt_models, published_warehouse),
+history_job = define_asset_job(
+    "daily_history",
+    selection=AssetSelection.assets(*HISTORY_RAW_ASSETS),
     partitions_def=daily_partitions,
     executor_def=in_process_executor,
-    description="Fetch the day's settled history, build the dbt marts, run the checks, publish.",
+    description="Fetch settled history (funding, OI history, candles, trades) for the day's partition.",
+)
+
+marts_job = define_asset_job(
+    "marts",
+    selection=AssetSelection.assets(dbt_models, published_warehouse),
+    partitions_def=daily_partitions,
+    executor_def=in_process_executor,
+    description="Build the dbt marts for the day's window, run the checks, publish the warehouse.",
 )

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
 import duckdb
 import pyarrow as pa
 
+from warehouse.raw_checks import RawCheckOutcome
 from warehouse.schema import RAW_COLUMN_NAMES, ensure_bookkeeping, ensure_raw_table
 
 
@@ -45,6 +46,12 @@ class LoadResult:
     payload_bytes: int
     partition_sha256: str
     replaced_rows: int
+    check: RawCheckOutcome | None = field(default=None)
+
+
+# A check of the partition just inserted, run inside the load's transaction so that the manifest row
+# records the data and its verdict together.
+PartitionCheck = Callable[[duckdb.DuckDBPyConnection, str, str], RawCheckOutcome]
 
 
 _RAW_ARROW_SCHEMA = pa.schema(
@@ -96,8 +103,12 @@ def load_partition(
     partition_key: str,
     records: Sequence[RawRecord],
     run_id: str | None = None,
+    check: PartitionCheck | None = None,
 ) -> LoadResult:
-    """Replace one partition of `raw.<venue>__<dataset>` with `records`, in one transaction."""
+    """Replace one partition of `raw.<venue>__<dataset>` with `records`, in one transaction.
+
+    The records are kept whatever `check` says (raw is never dropped); its verdict goes into the manifest,
+    which is what downstream gates read."""
     table = ensure_raw_table(con, venue, dataset)
     ensure_bookkeeping(con)
     batch = _to_arrow(records, partition_key)
@@ -111,15 +122,20 @@ def load_partition(
         # INSERT ... SELECT from Arrow: a bulk insert, never row by row.
         con.execute(f"insert into {table} select * from _raw_batch")
         con.unregister("_raw_batch")
+        outcome = check(con, table, partition_key) if check else None
         con.execute(
-            "insert into raw.load_manifest values (?, ?, ?, ?, ?, ?, ?)",
-            [table, partition_key, datetime.now(UTC), run_id, len(records), payload_bytes, digest],
+            "insert into raw.load_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                table, partition_key, datetime.now(UTC), run_id, len(records), payload_bytes, digest,
+                outcome.passed if outcome else None,
+                json.dumps(outcome.failures) if outcome else None,
+            ],
         )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return LoadResult(table, partition_key, len(records), payload_bytes, digest, replaced)
+    return LoadResult(table, partition_key, len(records), payload_bytes, digest, replaced, outcome)
 
 
 def record_failure(

@@ -71,7 +71,9 @@ def ensure_bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
             run_id          varchar,
             response_count  integer     not null,
             payload_bytes   bigint      not null,
-            partition_sha256 varchar    not null  -- hash over the ordered payload hashes
+            partition_sha256 varchar    not null, -- hash over the ordered payload hashes
+            check_passed    boolean,              -- the blocking raw check, run inside the load's transaction
+            check_failures  varchar               -- JSON list of what failed, with samples
         )
         """
     )

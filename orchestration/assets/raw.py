@@ -112,10 +112,17 @@ def build_raw_asset(spec: DatasetSpec) -> AssetsDefinition:
                         failed.error_message,
                         context.run_id,
                     )
-                loaded = load_partition(con, spec.venue, spec.dataset, partition_key, result.responses, context.run_id)
-                outcome = check_raw_partition(
-                    con, table, partition_key, spec.shape, (window.start, window.end) if is_history else None
+                bounds = (window.start, window.end) if is_history else None
+                loaded = load_partition(
+                    con,
+                    spec.venue,
+                    spec.dataset,
+                    partition_key,
+                    result.responses,
+                    context.run_id,
+                    check=lambda c, t, k, bounds=bounds: check_raw_partition(c, t, k, spec.shape, bounds),
                 )
+                outcome = loaded.check
             outcomes[partition_key] = outcome
             total_responses += loaded.response_count
             total_requests += result.request_count

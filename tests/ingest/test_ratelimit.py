@@ -39,3 +39,17 @@ def test_exhaust_after_429_blocks_rest_of_window():
     budget.exhaust()
     budget.acquire(1)
     assert 30 <= budget.waited_seconds <= 30.1
+
+
+def test_token_bucket_paces_to_the_refill_rate():
+    from ingest.ratelimit import TokenBucket
+
+    clock = FakeClock(0.0)
+    # Deribit: 50,000 credits refilled at 10,000/s, 500 per request -> bursts of ~90, then 20 requests/s.
+    bucket = TokenBucket("credits", 50_000, 10_000, safety=0.9, clock=clock, sleep=clock.sleep)
+    for _ in range(90):
+        bucket.acquire(500)
+    assert bucket.waited_seconds == 0
+    for _ in range(20):
+        bucket.acquire(500)
+    assert 0.99 <= bucket.waited_seconds <= 1.2  # 20 more requests take about one second

@@ -50,10 +50,11 @@ def test_asset_graph_jobs_schedules_and_checks_snapshot():
         "staging/stg_binance__open_interests",
         "staging/stg_binance__premium_indexes",
     ]
-    assert probe["jobs"] == ["history_and_marts", "hourly_snapshots"]
+    assert probe["jobs"] == ["daily_history", "hourly_snapshots", "marts"]
     assert probe["schedules"] == [
-        ["hourly_marts_schedule", "15 * * * *", "RUNNING"],
+        ["daily_history_schedule", "10 * * * *", "RUNNING"],
         ["hourly_snapshots_schedule", "5 * * * *", "RUNNING"],
+        ["marts_schedule", "20 * * * *", "RUNNING"],
     ]
     checks = probe["checks"]
     for ds in ("funding_info", "funding_rates", "open_interest", "premium_index"):
