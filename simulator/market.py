@@ -357,13 +357,11 @@ class Market:
 
     def gmx_rates(self, symbol: str, t: datetime) -> dict[str, float]:
         """GMX per-side annualised rates: funding from the long/short imbalance, borrowing on usage."""
-        inst = self.instruments[("gmx", symbol)]
         long_usd, short_usd = self.gmx_open_interest_usd(symbol, t)
         imbalance = (long_usd - short_usd) / max(long_usd + short_usd, 1.0)
         funding_long = -imbalance * 0.60  # the larger side pays; magnitudes are annual fractions
         funding_short = imbalance * 0.60 * long_usd / max(short_usd, 1.0)
         borrow = 0.05 + 0.25 * abs(imbalance)
-        del inst
         return {
             "funding_long": funding_long,
             "funding_short": funding_short,
