@@ -45,6 +45,8 @@ _VENUE_SHARES = {
 def _perps_for(asset: str) -> list[Perp]:
     s = _VENUE_SHARES
     inverse_size = 100.0 if asset == "BTC" else 10.0  # Binance COIN-M: 100 USD per BTC contract, 10 otherwise
+    # Deribit: BTC-PERPETUAL 10 USD, ETH-PERPETUAL 1 USD per contract; SOL_USDC-PERPETUAL 0.1 SOL.
+    deribit_size = {"BTC": 10.0, "ETH": 1.0, "SOL": 0.1}[asset]
     okx_size = {"BTC": 0.01, "ETH": 0.1, "SOL": 1.0}[asset]  # OKX ctVal in coin
     bitmex_sym = {"BTC": "XBTUSD", "ETH": "ETHUSD", "SOL": "SOLUSD"}[asset]
     deribit_sym = {"BTC": "BTC-PERPETUAL", "ETH": "ETH-PERPETUAL", "SOL": "SOL_USDC-PERPETUAL"}[asset]
@@ -63,7 +65,7 @@ def _perps_for(asset: str) -> list[Perp]:
             "deribit",
             "USD" if asset != "SOL" else "USDC",
             asset != "SOL",
-            10.0 if asset != "SOL" else 1.0,
+            deribit_size,
             s["deribit"],
             0.5,
         ),
