@@ -5,44 +5,19 @@ Orchestration builds one asset per entry; tests and benchmarks call `fetch_parti
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+import pkgutil
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+import ingest.venues
 from ingest.config import Settings
 from ingest.envelope import FailedResponse, RawResponse
 from ingest.errors import ExchangeError, SymbolInvalid
 from ingest.http import VenueClient
-from ingest.shapes import RecordShape
-from ingest.venues.binance import usdm
+from ingest.spec import Cadence, DatasetSpec
 from ingest.windows import TimeWindow
 
-
-class Cadence(StrEnum):
-    # Settled history that the venue keeps: daily partitions, backfillable.
-    DAILY_HISTORY = "daily_history"
-    # Current state that only exists now: hourly partitions, our snapshots become the history.
-    HOURLY_SNAPSHOT = "hourly_snapshot"
-
-
-PerAssetFetch = Callable[[VenueClient, str, TimeWindow], list[RawResponse]]
-WholeVenueFetch = Callable[[VenueClient, TimeWindow], list[RawResponse]]
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    venue: str
-    dataset: str
-    cadence: Cadence
-    description: str
-    make_client: Callable[[Settings], VenueClient]
-    shape: RecordShape
-    per_asset: PerAssetFetch | None = None
-    whole_venue: WholeVenueFetch | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.venue}__{self.dataset}"
+__all__ = ["DATASETS", "Cadence", "DatasetSpec", "FetchResult", "dataset", "fetch_partition"]
 
 
 @dataclass
@@ -87,67 +62,25 @@ def fetch_partition(
     return result
 
 
-DATASETS: tuple[DatasetSpec, ...] = (
-    DatasetSpec(
-        venue="binance",
-        dataset="funding_rates",
-        cadence=Cadence.DAILY_HISTORY,
-        description="Binance USD-M settled funding rates (/fapi/v1/fundingRate), one day per partition.",
-        make_client=usdm.make_client,
-        shape=RecordShape(
-            '{"symbol":"VARCHAR","fundingTime":"BIGINT","fundingRate":"VARCHAR"}',
-            is_list=True,
-            key_fields=("symbol", "fundingTime"),
-            required_fields=("fundingRate",),
-            time_field="fundingTime",
-        ),
-        per_asset=lambda c, asset, w: usdm.fetch_funding_history(c, usdm.usdm_symbol(asset), w),
-    ),
-    DatasetSpec(
-        venue="binance",
-        dataset="premium_index",
-        cadence=Cadence.HOURLY_SNAPSHOT,
-        description="Binance USD-M mark/index price, current funding rate and next funding time "
-        "(/fapi/v1/premiumIndex), sampled hourly.",
-        make_client=usdm.make_client,
-        shape=RecordShape(
-            '{"symbol":"VARCHAR","time":"BIGINT","lastFundingRate":"VARCHAR","nextFundingTime":"BIGINT","markPrice":"VARCHAR"}',
-            is_list=False,
-            key_fields=("symbol", "time"),
-            required_fields=("lastFundingRate", "nextFundingTime", "markPrice"),
-        ),
-        per_asset=lambda c, asset, w: [usdm.fetch_premium_index(c, usdm.usdm_symbol(asset))],
-    ),
-    DatasetSpec(
-        venue="binance",
-        dataset="funding_info",
-        cadence=Cadence.HOURLY_SNAPSHOT,
-        description="Binance USD-M funding intervals and caps of adjusted symbols (/fapi/v1/fundingInfo).",
-        make_client=usdm.make_client,
-        shape=RecordShape(
-            '{"symbol":"VARCHAR","fundingIntervalHours":"INTEGER"}',
-            is_list=True,
-            key_fields=("symbol",),
-            required_fields=("fundingIntervalHours",),
-            allow_empty=True,
-        ),
-        whole_venue=lambda c, w: [usdm.fetch_funding_info(c)],
-    ),
-    DatasetSpec(
-        venue="binance",
-        dataset="open_interest",
-        cadence=Cadence.HOURLY_SNAPSHOT,
-        description="Binance USD-M open interest in base coin (/fapi/v1/openInterest), sampled hourly.",
-        make_client=usdm.make_client,
-        shape=RecordShape(
-            '{"symbol":"VARCHAR","openInterest":"VARCHAR","time":"BIGINT"}',
-            is_list=False,
-            key_fields=("symbol", "time"),
-            required_fields=("openInterest",),
-        ),
-        per_asset=lambda c, asset, w: [usdm.fetch_open_interest(c, usdm.usdm_symbol(asset))],
-    ),
-)
+def _discover() -> tuple[DatasetSpec, ...]:
+    """Every venue package under ingest/venues/ that has a `datasets` module contributes its DATASETS."""
+    specs: list[DatasetSpec] = []
+    for info in sorted(pkgutil.iter_modules(ingest.venues.__path__), key=lambda i: i.name):
+        try:
+            module = importlib.import_module(f"ingest.venues.{info.name}.datasets")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"ingest.venues.{info.name}.datasets":
+                raise
+            continue
+        specs.extend(module.DATASETS)
+    keys = [s.key for s in specs]
+    duplicated = {k for k in keys if keys.count(k) > 1}
+    if duplicated:
+        raise RuntimeError(f"datasets declared twice: {sorted(duplicated)}")
+    return tuple(specs)
+
+
+DATASETS: tuple[DatasetSpec, ...] = _discover()
 
 
 def dataset(venue: str, name: str) -> DatasetSpec:
