@@ -64,6 +64,7 @@ async def serve(args: argparse.Namespace) -> None:
     site = web.TCPSite(runner, args.host, args.port)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # the real port when --port 0
+    clock.restart()
     root = f"http://{args.host}:{port}"
     print(f"SIMULATOR READY {root}", flush=True)
     for host, url in base_urls(root).items():

@@ -18,6 +18,11 @@ class SimClock:
     def frozen_at(self) -> datetime | None:
         return self.start_at if self.speed == 0 else None
 
+    def restart(self) -> None:
+        """Start counting from now: called once the simulator serves, so building the market does not
+        advance a running clock."""
+        self._wall0 = time.time()
+
     def now(self) -> datetime:
         if self.start_at is None:
             return datetime.now(UTC)

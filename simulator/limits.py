@@ -116,7 +116,7 @@ class RequestLog:
             "by_status": dict(by_status),
             "by_path": dict(by_path),
             "weight_used": dict(weight),
-            "limit_violations": sum(1 for e in entries if e["status"] in (418, 429)),
+            "limit_violations": sum(1 for e in entries if e.get("refused")),
             "max_used_in_window": _max_used(entries),
         }
 

@@ -48,7 +48,8 @@ def _venue_handler(ctx: SimContext, venue: VenueSim, route: Route):
         }
         if not decision.allowed:
             response = venue.refusal(decision, limiter, now)
-            ctx.log.add(**entry, status=response.status, weight=0, used={})
+            # Refusals are limit violations whatever status the venue uses (Bybit: 403, or 200 + retCode 10006).
+            ctx.log.add(**entry, status=response.status, weight=0, used={}, refused=True)
             return response
         used = {name: b.used(now) for name, b in limiter.buckets.items()}
         fault = ctx.faults.take(venue.venue, route.path, dict(request.query))
