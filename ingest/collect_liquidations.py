@@ -33,7 +33,10 @@ async def run(venues: list[str], run_seconds: float | None) -> dict[str, Collect
         if STREAMS[v].note:
             print(f"  note: {STREAMS[v].note}", flush=True)
     await asyncio.gather(
-        *(collect(STREAMS[v], settings, HourlyFileSink(root, v), stop, stats=stats[v]) for v in venues)
+        *(
+            collect(STREAMS[v], settings, HourlyFileSink(root, v, settings.data_mode), stop, stats=stats[v])
+            for v in venues
+        )
     )
     for v, s in stats.items():
         print(f"{v}: {s.connections} connections, {s.stored} messages stored, {s.disconnects} reconnects", flush=True)

@@ -12,18 +12,24 @@ from dagster_dbt import DbtCliResource
 from orchestration.assets.dbt import dbt_models, dbt_project
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.raw import RAW_ASSETS
-from orchestration.jobs import history_job, marts_job, snapshots_job
+from orchestration.assets.streams import STREAM_ASSETS
+from orchestration.jobs import history_job, marts_job, snapshots_job, stream_loads_job
 from orchestration.resources import VenueSettings
-from orchestration.schedules import daily_history_schedule, hourly_snapshots_schedule, marts_schedule
+from orchestration.schedules import (
+    daily_history_schedule,
+    hourly_snapshots_schedule,
+    marts_schedule,
+    stream_loads_schedule,
+)
 
 # dbt lives in the same virtual environment as Dagster; find it even when the venv is not activated.
 _venv_dbt = Path(sys.executable).with_name("dbt")
 DBT_EXECUTABLE = str(_venv_dbt) if _venv_dbt.exists() else "dbt"
 
 defs = Definitions(
-    assets=[*RAW_ASSETS.values(), dbt_models, published_warehouse],
-    jobs=[snapshots_job, history_job, marts_job],
-    schedules=[hourly_snapshots_schedule, daily_history_schedule, marts_schedule],
+    assets=[*RAW_ASSETS.values(), *STREAM_ASSETS.values(), dbt_models, published_warehouse],
+    jobs=[snapshots_job, stream_loads_job, history_job, marts_job],
+    schedules=[hourly_snapshots_schedule, stream_loads_schedule, daily_history_schedule, marts_schedule],
     resources={
         "venue_settings": VenueSettings(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),

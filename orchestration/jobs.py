@@ -10,6 +10,7 @@ from dagster import AssetSelection, define_asset_job, in_process_executor
 from orchestration.assets.dbt import dbt_models
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.raw import HISTORY_RAW_ASSETS, SNAPSHOT_RAW_ASSETS
+from orchestration.assets.streams import STREAM_ASSETS
 from orchestration.partitions import daily_partitions, hourly_partitions
 
 snapshots_job = define_asset_job(
@@ -18,6 +19,14 @@ snapshots_job = define_asset_job(
     partitions_def=hourly_partitions,
     executor_def=in_process_executor,
     description="Snapshot every venue's current state (funding, prices, open interest, chains) for this hour.",
+)
+
+stream_loads_job = define_asset_job(
+    "hourly_stream_loads",
+    selection=AssetSelection.assets(*STREAM_ASSETS.values()),
+    partitions_def=hourly_partitions,
+    executor_def=in_process_executor,
+    description="Load the liquidation collector's files of the hour that just closed into the raw layer.",
 )
 
 history_job = define_asset_job(

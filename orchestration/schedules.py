@@ -3,12 +3,15 @@
 minute 10, and the marts (dbt, checks, publishing) at minute 20, so each hour's data is published about
 20 minutes after the hour."""
 
+from datetime import timedelta
+
 from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, schedule
 
-from orchestration.jobs import history_job, marts_job, snapshots_job
+from orchestration.jobs import history_job, marts_job, snapshots_job, stream_loads_job
 from orchestration.partitions import daily_partitions, hourly_partitions
 
 SNAPSHOT_CRON = "5 * * * *"
+STREAM_LOADS_CRON = "7 * * * *"
 HISTORY_CRON = "10 * * * *"
 MARTS_CRON = "20 * * * *"
 
@@ -19,6 +22,14 @@ ON = DefaultScheduleStatus.RUNNING
 @schedule(cron_schedule=SNAPSHOT_CRON, job=snapshots_job, execution_timezone="UTC", default_status=ON)
 def hourly_snapshots_schedule(context: ScheduleEvaluationContext) -> RunRequest:
     key = hourly_partitions.get_partition_key_for_timestamp(context.scheduled_execution_time.timestamp())
+    return RunRequest(run_key=key, partition_key=key)
+
+
+@schedule(cron_schedule=STREAM_LOADS_CRON, job=stream_loads_job, execution_timezone="UTC", default_status=ON)
+def stream_loads_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+    """The hour that just closed (the collector's file for it is complete after a short grace)."""
+    previous_hour = context.scheduled_execution_time - timedelta(hours=1)
+    key = hourly_partitions.get_partition_key_for_timestamp(previous_hour.timestamp())
     return RunRequest(run_key=key, partition_key=key)
 
 

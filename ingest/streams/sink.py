@@ -1,6 +1,6 @@
 """Hourly files of raw stream messages: `<root>/<venue>/<YYYY-MM-DD>/<HH>.ndjson`, one JSON line per
-message ({"received_at": ISO, "message": raw text}), flushed and fsynced on every write so that a crash
-loses at most the message being written."""
+message ({"received_at": ISO, "data_mode": live|simulator, "message": raw text}), flushed and fsynced
+on every write so that a crash loses at most the message being written."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ def hour_file(root: Path, venue: str, hour: datetime) -> Path:
 
 
 class HourlyFileSink:
-    def __init__(self, root: Path, venue: str):
-        self.root, self.venue = root, venue
+    def __init__(self, root: Path, venue: str, data_mode: str = "live"):
+        self.root, self.venue, self.data_mode = root, venue, data_mode
         self._path: Path | None = None
         self._fh = None
         self.written = 0
@@ -39,7 +39,10 @@ class HourlyFileSink:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 - kept open across appends
             self._path = path
-        line = json.dumps({"received_at": received_at.isoformat(), "message": message}, separators=(",", ":"))
+        line = json.dumps(
+            {"received_at": received_at.isoformat(), "data_mode": self.data_mode, "message": message},
+            separators=(",", ":"),
+        )
         self._fh.write(line + "\n")
         self._fh.flush()
         os.fsync(self._fh.fileno())

@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ingest.shapes import RecordShape
+
 
 @dataclass(frozen=True)
 class StreamSpec:
@@ -19,6 +21,8 @@ class StreamSpec:
     ping_interval: float
     # True for messages that carry data (acks, pongs and welcome messages are not stored).
     is_data: Callable[[str], bool]
+    # How the raw check sees one stored message (streams have no per-message natural key).
+    shape: RecordShape
     note: str = ""
 
 
@@ -46,6 +50,7 @@ BINANCE = StreamSpec(
     ping=None,  # Binance sends ping frames; the websocket client answers them
     ping_interval=0,
     is_data=_binance_is_data,
+    shape=RecordShape('{"e":"VARCHAR","E":"BIGINT","o":"JSON"}', False, (), ("e", "E", "o"), allow_empty=True),
     note="Binance pushes at most one liquidation per symbol per second (the latest), so totals are a lower bound.",
 )
 
@@ -57,6 +62,9 @@ BYBIT = StreamSpec(
     ping=json.dumps({"op": "ping"}),
     ping_interval=20.0,
     is_data=_bybit_is_data,
+    shape=RecordShape(
+        '{"topic":"VARCHAR","ts":"BIGINT","data":"JSON"}', False, (), ("topic", "ts", "data"), allow_empty=True
+    ),
 )
 
 BITMEX = StreamSpec(
@@ -67,6 +75,9 @@ BITMEX = StreamSpec(
     ping="ping",
     ping_interval=5.0,
     is_data=_bitmex_is_data,
+    shape=RecordShape(
+        '{"table":"VARCHAR","action":"VARCHAR","data":"JSON"}', False, (), ("table", "action", "data"), allow_empty=True
+    ),
 )
 
 STREAMS: dict[str, StreamSpec] = {s.venue: s for s in (BINANCE, BYBIT, BITMEX)}

@@ -35,29 +35,30 @@ def test_definitions_load_fast_without_great_expectations():
 
 
 def test_asset_graph_jobs_schedules_and_checks_snapshot():
+    from ingest.registry import DATASETS
+    from ingest.streams.specs import STREAMS
+
     probe = _probe()
-    assert probe["assets"] == [
+    raw = {f"raw/{s.venue}/{s.dataset}" for s in DATASETS} | {f"raw/{v}/liquidations" for v in STREAMS}
+    assets = set(probe["assets"])
+    # Every registered dataset and stream is an asset; so are the dbt models and the published warehouse.
+    assert raw <= assets
+    assert {
         "marts/fct_funding_asset_summary",
         "marts/fct_funding_current",
         "marts/fct_funding_rates",
         "published/warehouse",
-        "raw/binance/funding_info",
-        "raw/binance/funding_rates",
-        "raw/binance/open_interest",
-        "raw/binance/premium_index",
-        "staging/stg_binance__funding_infos",
         "staging/stg_binance__funding_rates",
-        "staging/stg_binance__open_interests",
-        "staging/stg_binance__premium_indexes",
-    ]
-    assert probe["jobs"] == ["daily_history", "hourly_snapshots", "marts"]
+    } <= assets
+    assert probe["jobs"] == ["daily_history", "hourly_snapshots", "hourly_stream_loads", "marts"]
     assert probe["schedules"] == [
         ["daily_history_schedule", "10 * * * *", "RUNNING"],
         ["hourly_snapshots_schedule", "5 * * * *", "RUNNING"],
         ["marts_schedule", "20 * * * *", "RUNNING"],
+        ["stream_loads_schedule", "7 * * * *", "RUNNING"],
     ]
     checks = probe["checks"]
-    for ds in ("funding_info", "funding_rates", "open_interest", "premium_index"):
-        assert f"raw/binance/{ds}:raw_partition_valid" in checks
+    # Every raw asset has its blocking raw check.
+    assert {f"{key}:raw_partition_valid" for key in raw} <= set(checks)
     # dbt tests surface as checks on the marts too.
     assert "marts/fct_funding_current:unique_combination_of_columns_fct_funding_current_exchange__asset" in checks
