@@ -126,7 +126,13 @@ def load_partition(
         con.execute(
             "insert into raw.load_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                table, partition_key, datetime.now(UTC), run_id, len(records), payload_bytes, digest,
+                table,
+                partition_key,
+                datetime.now(UTC),
+                run_id,
+                len(records),
+                payload_bytes,
+                digest,
                 outcome.passed if outcome else None,
                 json.dumps(outcome.failures) if outcome else None,
             ],
