@@ -11,5 +11,9 @@ class RecordShape:
     is_list: bool  # the payload is a JSON array of such objects
     key_fields: tuple[str, ...]  # the natural key: must be present and unique within a partition
     required_fields: tuple[str, ...] = ()  # must be present in every record
-    time_field: str | None = None  # epoch-ms field that must fall inside the partition window
+    time_field: str | None = None  # epoch field that must fall inside the partition window
     allow_empty: bool = False  # an empty list is a valid answer (e.g. no adjusted symbols)
+    # Where the records sit inside an envelope, as a JSON path ('$.result.list', '$.data', '$.records');
+    # None when the payload itself is the record or the list of records.
+    records_path: str | None = None
+    time_unit: str = "ms"  # unit of time_field: 'ms' or 's' epoch numbers

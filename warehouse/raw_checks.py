@@ -23,6 +23,8 @@ class RecordShape(Protocol):
     required_fields: tuple[str, ...]
     time_field: str | None
     allow_empty: bool
+    records_path: str | None
+    time_unit: str
 
 
 @dataclass
@@ -62,11 +64,14 @@ def check_raw_partition(
         out.passed = False
         return out
 
-    unnest = "unnest(from_json(payload, ?))" if shape.is_list else "from_json(payload, ?)"
+    # Records may sit inside the venue's envelope ({"result": {"list": [...]}}): look them up first.
+    source = "json_extract(payload, ?)" if shape.records_path else "payload"
+    unnest = f"unnest(from_json({source}, ?))" if shape.is_list else f"from_json({source}, ?)"
     structure = f"[{shape.structure}]" if shape.is_list else shape.structure
+    params = ([shape.records_path] if shape.records_path else []) + [structure, partition_key]
     con.execute(
         f"create or replace temp table _raw_check_records as select {unnest} as r from {table} where partition_key = ?",
-        [structure, partition_key],
+        params,
     )
     records = con.execute("select count(*) from _raw_check_records").fetchone()[0]
     out.metadata["records"] = records
@@ -102,8 +107,9 @@ def check_raw_partition(
         out.metadata["duplicate_keys"] = dup_total
 
     if window is not None and shape.time_field:
-        start_ms = int(window[0].timestamp() * 1000)
-        end_ms = int(window[1].timestamp() * 1000)
+        scale = 1000 if shape.time_unit == "ms" else 1
+        start_ms = int(window[0].timestamp() * scale)
+        end_ms = int(window[1].timestamp() * scale)
         outside = con.execute(
             f"select count(*), min(r.{shape.time_field}), max(r.{shape.time_field}) from _raw_check_records "
             f"where r.{shape.time_field} < ? or r.{shape.time_field} >= ?",

@@ -58,3 +58,33 @@ def test_each_kind_of_bad_partition_is_named(tmp_path, bodies, expected):
     out = _check(tmp_path, bodies)
     assert not out.passed
     assert any(f.startswith(expected) for f in out.failures), out.failures
+
+
+def test_records_inside_an_envelope_with_second_timestamps(tmp_path):
+    from ingest.shapes import RecordShape
+
+    shape = RecordShape(
+        '{"symbol":"VARCHAR","ts":"BIGINT"}',
+        True,
+        ("symbol", "ts"),
+        time_field="ts",
+        records_path="$.result.list",
+        time_unit="s",
+    )
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    body = '{"retCode":0,"result":{"list":[{"symbol":"BTC","ts":1767225600},{"symbol":"BTC","ts":1767225600}]}}'
+    rec = RawResponse("bybit", "x", "/x", {}, 200, datetime(2026, 1, 2, tzinfo=UTC), body, 0, "simulator")
+    load_partition(con, "bybit", "x", "2026-01-01", [rec])
+    out = check_raw_partition(con, "raw.bybit__x", "2026-01-01", shape, WINDOW)
+    assert out.metadata["records"] == 2
+    assert [f.split(":")[0] for f in out.failures] == ["duplicates"]
+    late = body.replace("1767225600}]", "1767312000}]")
+    load_partition(
+        con,
+        "bybit",
+        "x",
+        "2026-01-01",
+        [RawResponse("bybit", "x", "/x", {}, 200, datetime(2026, 1, 2, tzinfo=UTC), late, 0, "simulator")],
+    )
+    out = check_raw_partition(con, "raw.bybit__x", "2026-01-01", shape, WINDOW)
+    assert [f.split(":")[0] for f in out.failures] == ["window"]
