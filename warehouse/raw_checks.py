@@ -64,6 +64,17 @@ def check_raw_partition(
         out.passed = False
         return out
 
+    if shape.records_path:
+        lost = con.execute(
+            f"select count(*) from {table} where partition_key = ? and json_extract(payload, ?) is null",
+            [partition_key, shape.records_path],
+        ).fetchone()[0]
+        if lost:
+            out.failures.append(
+                f"schema: {lost} responses lack the record list at {shape.records_path} (renamed or dropped field?)"
+            )
+            out.passed = False
+            return out
     # Records may sit inside the venue's envelope ({"result": {"list": [...]}}): look them up first.
     source = "json_extract(payload, ?)" if shape.records_path else "payload"
     unnest = f"unnest(from_json({source}, ?))" if shape.is_list else f"from_json({source}, ?)"

@@ -1,10 +1,8 @@
 """Drift datasets: the market stats snapshot (hourly), settled funding and candles (daily history).
 
-Every Drift answer wraps its records (`{"success", "markets": [...]}`, `{"success", "records": [...]}`),
-and the raw check cannot look inside a wrapped list yet: it sees one record per response. So the shapes
-check the envelope: a renamed or missing list fails the check, and a page answered twice (identical
-`records`) is a duplicate; a field renamed inside the records, and the partition-window check on `ts`
-(unix seconds, where the check expects epoch ms), wait for the raw check to learn both.
+Every Drift answer wraps its records (`{"success", "markets": [...]}`, `{"success", "records": [...]}`);
+the shapes point the raw check inside the envelope (`records_path`), and `ts` is in unix seconds.
+Candle records carry no market name, so they have no natural key within a partition of three markets.
 """
 
 from __future__ import annotations
@@ -24,7 +22,6 @@ FUNDING_RECORD = (
     '"fundingRate":"VARCHAR","fundingRateLong":"VARCHAR","fundingRateShort":"VARCHAR",'
     '"oraclePriceTwap":"VARCHAR","markPriceTwap":"VARCHAR"}'
 )
-PAGING_META = '{"totalRecords":"INTEGER","currentPage":"INTEGER","totalPages":"INTEGER","nextPage":"VARCHAR"}'
 CANDLE = (
     '{"ts":"BIGINT","fillOpen":"DOUBLE","fillHigh":"DOUBLE","fillLow":"DOUBLE","fillClose":"DOUBLE",'
     '"oracleOpen":"DOUBLE","oracleHigh":"DOUBLE","oracleLow":"DOUBLE","oracleClose":"DOUBLE",'
@@ -40,7 +37,9 @@ DATASETS: tuple[DatasetSpec, ...] = (
         "(base units), current hourly funding per side (percent) and its 24h mean, sampled hourly; "
         "the perp rows are the instrument list.",
         make_client=make_client,
-        shape=RecordShape(f'{{"success":"BOOLEAN","markets":[{MARKET_ROW}]}}', is_list=False, key_fields=("markets",)),
+        shape=RecordShape(
+            MARKET_ROW, True, ("symbol",), ("marketIndex", "oraclePrice"), records_path="$.markets"
+        ),
         whole_venue=lambda c, w: [stats.fetch_market_stats(c)],
     ),
     DatasetSpec(
@@ -51,10 +50,13 @@ DATASETS: tuple[DatasetSpec, ...] = (
         "one UTC day per partition, 24 settlements per market.",
         make_client=make_client,
         shape=RecordShape(
-            f'{{"success":"BOOLEAN","records":[{FUNDING_RECORD}],"meta":{PAGING_META}}}',
-            is_list=False,
-            key_fields=("records",),
-            required_fields=("meta",),
+            FUNDING_RECORD,
+            True,
+            ("symbol", "ts"),
+            ("fundingRate", "oraclePriceTwap"),
+            time_field="ts",
+            records_path="$.records",
+            time_unit="s",
         ),
         per_asset=lambda c, asset, w: funding.fetch_funding_days(c, perp_symbol(asset), w),
     ),
@@ -65,7 +67,15 @@ DATASETS: tuple[DatasetSpec, ...] = (
         description="Drift 5-minute candles (/market/{symbol}/candles/5): fill and oracle OHLC, quote and "
         "base volume, one UTC day per partition.",
         make_client=make_client,
-        shape=RecordShape(f'{{"success":"BOOLEAN","records":[{CANDLE}]}}', is_list=False, key_fields=("records",)),
+        shape=RecordShape(
+            CANDLE,
+            True,
+            (),
+            ("ts", "fillClose", "oracleClose"),
+            time_field="ts",
+            records_path="$.records",
+            time_unit="s",
+        ),
         per_asset=lambda c, asset, w: candles.fetch_candles(c, perp_symbol(asset), w),
     ),
 )
