@@ -121,8 +121,10 @@ class VenueClient:
             error.venue = self.protocol.venue
             error.body = response.text
             if isinstance(error, RateLimited):
-                for budget in self.budgets.values():
-                    budget.exhaust()
+                # Only the budgets this request was charged to are spent (one endpoint's limit must not
+                # stall the others).
+                for bucket in costs:
+                    self.budgets[bucket].exhaust()
             self.failures.append(FailedResponse(raw, type(error).__name__, str(error)))
             raise error
 

@@ -13,6 +13,22 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+_SHARED: dict[str, object] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared(name: str, factory: Callable[[], T]) -> T:
+    """One budget per name for the whole process: venues count usage per IP, so every client of a venue
+    (one per partition during a backfill) must spend the same budget rather than a fresh one."""
+    with _SHARED_LOCK:
+        if name not in _SHARED:
+            _SHARED[name] = factory()
+        return _SHARED[name]  # type: ignore[return-value]
 
 
 @dataclass

@@ -15,7 +15,7 @@ from ingest.config import Settings
 from ingest.envelope import RawResponse
 from ingest.errors import SchemaDrift
 from ingest.http import VenueClient, VenueProtocol
-from ingest.ratelimit import WindowBudget
+from ingest.ratelimit import WindowBudget, shared
 from ingest.retry import RetryPolicy
 from ingest.venues.binance import protocol
 from ingest.windows import TimeWindow
@@ -37,8 +37,12 @@ PROTOCOL = VenueProtocol(
 
 def make_client(settings: Settings, retry: RetryPolicy | None = None, **kw) -> VenueClient:
     budgets = {
-        "weight": WindowBudget("binance fapi weight", WEIGHT_LIMIT_PER_MINUTE, 60.0),
-        "funding": WindowBudget("binance fapi funding", FUNDING_REQUESTS_PER_5_MIN, 300.0),
+        "weight": shared(
+            "binance fapi weight", lambda: WindowBudget("binance fapi weight", WEIGHT_LIMIT_PER_MINUTE, 60.0)
+        ),
+        "funding": shared(
+            "binance fapi funding", lambda: WindowBudget("binance fapi funding", FUNDING_REQUESTS_PER_5_MIN, 300.0)
+        ),
     }
     return VenueClient(PROTOCOL, settings, budgets, retry=retry or RetryPolicy(), **kw)
 
