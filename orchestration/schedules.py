@@ -39,9 +39,15 @@ def _today(context: ScheduleEvaluationContext) -> tuple[str, str]:
 
 
 @schedule(cron_schedule=HISTORY_CRON, job=history_job, execution_timezone="UTC", default_status=ON)
-def daily_history_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+def daily_history_schedule(context: ScheduleEvaluationContext) -> list[RunRequest]:
+    """Today's partition every hour; just after midnight also yesterday's, whose last hour has now closed."""
     key, hour = _today(context)
-    return RunRequest(run_key=f"{key}@{hour}", partition_key=key)
+    requests = [RunRequest(run_key=f"{key}@{hour}", partition_key=key)]
+    if hour == "00":
+        yesterday = (context.scheduled_execution_time - timedelta(days=1)).timestamp()
+        previous = daily_partitions.get_partition_key_for_timestamp(yesterday)
+        requests.append(RunRequest(run_key=f"{previous}@final", partition_key=previous))
+    return requests
 
 
 @schedule(cron_schedule=MARTS_CRON, job=marts_job, execution_timezone="UTC", default_status=ON)

@@ -92,6 +92,8 @@ def build_raw_asset(spec: DatasetSpec) -> AssetsDefinition:
                 result = fetch_partition(spec, settings, window)
             except ExchangeError as exc:
                 _store_failures(getattr(exc, "failed_responses", []), partition_key, context.run_id)
+                # Transient causes (rate limits, outages) are worth a later retry of the partition; bans,
+                # bad requests and data beyond the venue's retention are not.
                 raise Failure(
                     description=f"{spec.venue} {spec.dataset} partition {partition_key} failed: "
                     f"{type(exc).__name__}: {exc}",
@@ -99,8 +101,9 @@ def build_raw_asset(spec: DatasetSpec) -> AssetsDefinition:
                         "venue": spec.venue,
                         "error_type": type(exc).__name__,
                         "http_status": exc.status if exc.status is not None else -1,
-                        "retryable_later": True,
+                        "retryable_later": exc.retryable,
                     },
+                    allow_retries=exc.retryable,
                 ) from exc
             with connect_writer() as con:
                 for failed in result.failures:

@@ -38,3 +38,18 @@ def test_build_args_pass_vars_as_json_and_skip_unit_tests():
     assert json.loads(args[args.index("--vars") + 1]) == {"window_start": "a", "window_end": "b"}
     assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
     assert dbt_build_args({}, select="marts")[-2:] == ["--select", "marts"]
+
+
+def test_history_schedule_also_finishes_yesterday_after_midnight():
+    from dagster import build_schedule_context
+
+    from orchestration.schedules import daily_history_schedule
+
+    at_noon = daily_history_schedule(
+        build_schedule_context(scheduled_execution_time=datetime(2026, 1, 2, 12, 10, tzinfo=UTC))
+    )
+    assert [r.partition_key for r in at_noon] == ["2026-01-02"]
+    after_midnight = daily_history_schedule(
+        build_schedule_context(scheduled_execution_time=datetime(2026, 1, 2, 0, 10, tzinfo=UTC))
+    )
+    assert [r.partition_key for r in after_midnight] == ["2026-01-02", "2026-01-01"]
