@@ -16,4 +16,4 @@ class RecordShape:
     # Where the records sit inside an envelope, as a JSON path ('$.result.list', '$.data', '$.records');
     # None when the payload itself is the record or the list of records.
     records_path: str | None = None
-    time_unit: str = "ms"  # unit of time_field: 'ms' or 's' epoch numbers
+    time_unit: str = "ms"  # how time_field is written: 'ms' or 's' epoch numbers, or 'iso' (ISO-8601 text)

@@ -118,12 +118,16 @@ def check_raw_partition(
         out.metadata["duplicate_keys"] = dup_total
 
     if window is not None and shape.time_field:
-        scale = 1000 if shape.time_unit == "ms" else 1
-        start_ms = int(window[0].timestamp() * scale)
-        end_ms = int(window[1].timestamp() * scale)
+        # Venues stamp records in epoch ms, epoch seconds or ISO-8601 text: compare in epoch ms.
+        field = f"r.{shape.time_field}"
+        stamp = {"ms": field, "s": f"({field} * 1000)", "iso": f"epoch_ms(try_cast({field} as timestamptz))"}[
+            shape.time_unit
+        ]
+        start_ms = int(window[0].timestamp() * 1000)
+        end_ms = int(window[1].timestamp() * 1000)
         outside = con.execute(
-            f"select count(*), min(r.{shape.time_field}), max(r.{shape.time_field}) from _raw_check_records "
-            f"where r.{shape.time_field} < ? or r.{shape.time_field} >= ?",
+            f"select count(*), min({field}), max({field}) from _raw_check_records "
+            f"where {stamp} is null or {stamp} < ? or {stamp} >= ?",
             [start_ms, end_ms],
         ).fetchone()
         if outside[0]:

@@ -301,7 +301,9 @@ def _load_and_check(tmp_path, result):
 def test_a_renamed_envelope_is_loaded_then_named_by_the_raw_check(sim_env, tmp_path):
     _fault(sim_env, "drift_rename", options={"field": "historicalFunding", "to": "funding"})
     outcome = _load_and_check(tmp_path, fetch_partition(FUNDING, _settings(sim_env), DAY, client=_client(sim_env)))
-    assert not outcome.passed and outcome.failures[0].startswith("schema: 1 records lack")
+    assert not outcome.passed and outcome.failures[0].startswith(
+        "schema: 1 responses lack the record list at $.historicalFunding"
+    )
 
 
 def test_a_renamed_cursor_field_fails_the_fetch_with_its_name_and_keeps_the_body(sim_env):
@@ -313,12 +315,13 @@ def test_a_renamed_cursor_field_fails_the_fetch_with_its_name_and_keeps_the_body
     assert [f.error_type for f in kept] == ["SchemaDrift"] and "effectiveAtV2" in kept[0].response.payload
 
 
-def test_record_fields_off_the_cursor_pass_the_envelope_level_check(sim_env, tmp_path):
+def test_record_fields_off_the_cursor_are_named_by_the_record_level_check(sim_env, tmp_path):
     """What the raw check cannot see yet (it reads only the top level): a renamed `rate` inside the records."""
     _fault(sim_env, "drift_rename", options={"field": "rate", "to": "rateV2"})
     result = fetch_partition(FUNDING, _settings(sim_env), DAY, client=_client(sim_env))
     assert "rateV2" in result.responses[0].payload
-    assert _load_and_check(tmp_path, result).passed
+    outcome = _load_and_check(tmp_path, result)
+    assert not outcome.passed and outcome.failures[0].startswith("schema: 24 records lack")
 
 
 def test_a_page_served_again_is_loaded_then_named_duplicates(sim_env, tmp_path):
@@ -328,7 +331,7 @@ def test_a_page_served_again_is_loaded_then_named_duplicates(sim_env, tmp_path):
     result = fetch_partition(FUNDING, _settings(sim_env), DAY, client=_client(sim_env))
     assert result.responses[0].payload == result.responses[1].payload  # BTC-USD's request got ETH-USD's page
     outcome = _load_and_check(tmp_path, result)
-    assert not outcome.passed and outcome.failures[0].startswith("duplicates: 1 keys")
+    assert not outcome.passed and outcome.failures[0].startswith("duplicates: 24 keys ['ticker', 'effectiveAt']")
 
 
 # --- rate limits ----------------------------------------------------------------------------------------------------

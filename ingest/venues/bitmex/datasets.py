@@ -62,6 +62,8 @@ DATASETS: tuple[DatasetSpec, ...] = (
             is_list=True,
             key_fields=("symbol", "timestamp"),
             required_fields=("fundingRate", "fundingInterval"),
+            time_field="timestamp",
+            time_unit="iso",
             # Today's partition is empty until the 04:00 settlement.
             allow_empty=True,
         ),
@@ -82,6 +84,8 @@ DATASETS: tuple[DatasetSpec, ...] = (
             is_list=True,
             key_fields=("symbol", "timestamp"),
             required_fields=("close", "volume"),
+            time_field="timestamp",
+            time_unit="iso",
         ),
         per_asset=lambda c, asset, w: history.fetch_hourly_bins(c, perp_symbol(asset), w),
     ),

@@ -37,9 +37,7 @@ DATASETS: tuple[DatasetSpec, ...] = (
         "(base units), current hourly funding per side (percent) and its 24h mean, sampled hourly; "
         "the perp rows are the instrument list.",
         make_client=make_client,
-        shape=RecordShape(
-            MARKET_ROW, True, ("symbol",), ("marketIndex", "oraclePrice"), records_path="$.markets"
-        ),
+        shape=RecordShape(MARKET_ROW, True, ("symbol",), ("marketIndex", "oraclePrice"), records_path="$.markets"),
         whole_venue=lambda c, w: [stats.fetch_market_stats(c)],
     ),
     DatasetSpec(

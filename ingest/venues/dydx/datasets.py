@@ -1,10 +1,9 @@
 """dYdX datasets: what the registry exposes for this venue, with cadence and record shape.
 
-Every indexer answer wraps its records in an object (`{"historicalFunding": [...]}`, `{"markets": {ticker: ...}}`),
-and the blocking raw check sees only a payload's top level, so each shape describes the envelope: the check
-proves the envelope key is there and catches a page served twice (equal pages are equal keys). Record-level
-fields that paging depends on (times, heights) are checked while fetching (SchemaDrift). Times are ISO-8601, not the
-epoch ms the check's `time_field` compares, so none is declared; the paging plans keep records in the window.
+Every indexer answer wraps its records in an object (`{"historicalFunding": [...]}`); the shapes point the raw
+check at that list, with ISO-8601 times. `perpetualMarkets` is a map keyed by ticker, checked as a whole.
+Trades have neither a natural key nor a window check: consecutive pages repeat the block they meet at and the
+last page reaches before the day (staging keeps one row per id inside the window).
 """
 
 from __future__ import annotations
@@ -18,8 +17,12 @@ from ingest.venues.dydx.symbols import ticker
 VENUE = "dydx"
 
 
-def _page_shape(key: str, record: str) -> RecordShape:
-    return RecordShape(f'{{"{key}":[{record}]}}', is_list=False, key_fields=(key,), required_fields=(key,))
+def _page_shape(
+    key: str, record: str, natural_key: tuple[str, ...], required: tuple[str, ...], time_field: str | None
+) -> RecordShape:
+    return RecordShape(
+        record, True, natural_key, required, time_field=time_field, records_path=f"$.{key}", time_unit="iso"
+    )
 
 
 DATASETS: tuple[DatasetSpec, ...] = (
@@ -51,6 +54,9 @@ DATASETS: tuple[DatasetSpec, ...] = (
             "historicalFunding",
             '{"ticker":"VARCHAR","rate":"VARCHAR","price":"VARCHAR","effectiveAt":"VARCHAR",'
             '"effectiveAtHeight":"VARCHAR"}',
+            ("ticker", "effectiveAt"),
+            ("rate", "price"),
+            "effectiveAt",
         ),
         per_asset=lambda c, asset, w: funding.fetch_funding_history(c, ticker(asset), w),
     ),
@@ -66,6 +72,9 @@ DATASETS: tuple[DatasetSpec, ...] = (
             "candles",
             '{"startedAt":"VARCHAR","ticker":"VARCHAR","resolution":"VARCHAR","open":"VARCHAR","close":"VARCHAR",'
             '"baseTokenVolume":"VARCHAR","usdVolume":"VARCHAR","trades":"BIGINT","startingOpenInterest":"VARCHAR"}',
+            ("ticker", "startedAt"),
+            ("close", "startingOpenInterest"),
+            "startedAt",
         ),
         per_asset=lambda c, asset, w: candles.fetch_hourly_candles(c, ticker(asset), w),
     ),
@@ -81,6 +90,9 @@ DATASETS: tuple[DatasetSpec, ...] = (
             "trades",
             '{"id":"VARCHAR","side":"VARCHAR","size":"VARCHAR","price":"VARCHAR","type":"VARCHAR",'
             '"createdAt":"VARCHAR","createdAtHeight":"VARCHAR"}',
+            (),
+            ("id", "size", "price", "type", "createdAt"),
+            None,
         ),
         per_asset=lambda c, asset, w: trades.fetch_trades(c, ticker(asset), w),
     ),
