@@ -1,50 +1,68 @@
 """Binance USD-M futures (fapi) as Binance sends it: string numbers, ms timestamps, ascending pages,
-`X-MBX-USED-WEIGHT-1M` on every answer, 429 + Retry-After over the weight budget, then a 418 ban."""
+`X-MBX-USED-WEIGHT-1M` on every answer, 429 + Retry-After over the weight budget, then a 418 ban.
+
+Perpetuals (BTCUSDT, and alt perps with 4 h / 1 h funding) and the BTC and ETH quarterlies
+(BTCUSDT_YYMMDD, CURRENT_QUARTER / NEXT_QUARTER). Candles and 24 h tickers: binance_klines.py;
+/futures/data statistics: binance_stats.py; the liquidation stream: binance_ws.py. The funding helpers
+here also serve COIN-M (binance_coinm.py)."""
 
 from __future__ import annotations
 
-import json
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
 from simulator.calibration import INTEREST_RATE_8H
-from simulator.context import Route, SimContext, VenueError, VenueSim
-from simulator.limits import Bucket, Decision, VenueLimiter
+from simulator.context import Route, SimContext, VenueSim
+from simulator.venues import binance_klines, binance_stats
+from simulator.venues.binance_common import (
+    PERPETUAL_DELIVERY_MS,
+    QUARTER_LISTED_FOR,
+    VENUE,
+    Contract,
+    contract_price,
+    fmt,
+    from_ms,
+    invalid_symbol,
+    kline_weight,
+    limit_param,
+    make_limiter_for,
+    mandatory,
+    ms,
+    open_interest_coin,
+    price_decimals,
+    qty_decimals,
+    refusal,
+    symbol_error,
+    time_params,
+    usage_headers,
+    usdm_contracts,
+    weight,
+)
 
-VENUE = "binance"
 HOST = "fapi.binance.com"
-
-_DIGITS = re.compile(r"^[0-9]{1,20}$")
-
-
-def _err(code: int, msg: str, status: int = 400) -> VenueError:
-    return VenueError(status, {"code": code, "msg": msg})
+# exchangeInfo's onboardDate of the perpetuals (BTCUSDT's real listing, 2019-09-25).
+PERP_ONBOARD_MS = 1569398400000
 
 
 def _f8(x: float) -> str:
-    return f"{x:.8f}"
+    return fmt(x, 8)
 
 
-def _int_param(request: web.Request, name: str) -> int | None:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
+def _listed(ctx: SimContext) -> dict[str, Contract]:
+    return {c.symbol: c for c in usdm_contracts(ctx, ctx.clock.now())}
+
+
+def _contract(ctx: SimContext, request: web.Request, required: bool) -> Contract | None:
+    """The `symbol` parameter as a listed contract (perpetual or quarterly), -1102 / -1121 otherwise."""
+    if required:
+        mandatory(request, "symbol")
+    if not request.query.get("symbol"):
         return None
-    if not _DIGITS.match(raw):
-        raise _err(-1100, f"Illegal characters found in parameter '{name}'; legal range is '^[0-9]{{1,20}}$'.")
-    return int(raw)
-
-
-def _symbol(ctx: SimContext, request: web.Request, required: bool) -> str | None:
-    sym = request.query.get("symbol")
-    if not sym:
-        if required:
-            raise _err(-1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.")
-        return None
-    if sym not in _symbols(ctx):
-        raise _err(-1121, "Invalid symbol.")
-    return sym
+    contract = _listed(ctx).get(request.query["symbol"])
+    if contract is None:
+        raise invalid_symbol()
+    return contract
 
 
 def _symbols(ctx: SimContext) -> list[str]:
@@ -52,15 +70,8 @@ def _symbols(ctx: SimContext) -> list[str]:
     return [i.symbol for i in ctx.market.perps(VENUE) if not i.perp.inverse]
 
 
-def _ms(t: datetime) -> int:
-    return int(t.timestamp() * 1000)
-
-
-def _from_ms(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
-
-
-def _funding_rows(ctx: SimContext, symbol: str, start: datetime, end: datetime) -> list[dict]:
+# --- funding (shared with COIN-M) ---------------------------------------------------------------
+def funding_rows(ctx: SimContext, symbol: str, start: datetime, end: datetime, with_mark: bool = True) -> list[dict]:
     """Settled funding records of `symbol` with fundingTime in [start, end] (both inclusive)."""
     m = ctx.market
     now = ctx.clock.now()
@@ -70,77 +81,74 @@ def _funding_rows(ctx: SimContext, symbol: str, start: datetime, end: datetime) 
     if hi <= lo:
         return rows
     for t in m.settlement_times(VENUE, symbol, lo, hi):
-        stamp = _ms(t) + m.settlement_jitter_ms(VENUE, symbol, t)
-        if not (_ms(start) <= stamp <= _ms(end)) or stamp > _ms(now):
+        stamp = ms(t) + m.settlement_jitter_ms(VENUE, symbol, t)
+        if not (ms(start) <= stamp <= ms(end)) or stamp > ms(now):
             continue
-        rows.append(
-            {
-                "symbol": symbol,
-                "fundingTime": stamp,
-                "fundingRate": _f8(m.settled_funding(VENUE, symbol, t)),
-                "markPrice": _f8(m.mark_price(VENUE, symbol, t)),
-            }
-        )
+        row = {"symbol": symbol, "fundingTime": stamp, "fundingRate": _f8(m.settled_funding(VENUE, symbol, t))}
+        if with_mark:  # USD-M added markPrice in 2023; COIN-M records have none
+            row["markPrice"] = _f8(m.mark_price(VENUE, symbol, t))
+        rows.append(row)
     return rows
 
 
-async def funding_rate(ctx: SimContext, request: web.Request) -> object:
-    symbol = _symbol(ctx, request, required=False)
-    limit = _int_param(request, "limit")
-    limit = 100 if limit is None else limit
-    if not 1 <= limit <= 1000:
-        raise _err(-1130, "Data sent for parameter 'limit' is not valid.")
-    start_ms, end_ms = _int_param(request, "startTime"), _int_param(request, "endTime")
-    if start_ms is not None and end_ms is not None and start_ms > end_ms:
-        raise _err(-1128, "Combination of optional parameters invalid.")
+def funding_history(ctx: SimContext, request: web.Request, symbols: list[str], with_mark: bool) -> list[dict]:
+    """fundingRate paging: ascending; startTime gives `limit` rows forward, otherwise the latest."""
+    limit = limit_param(request, 100, 1000)
+    start_ms, end_ms = time_params(request)
     now = ctx.clock.now()
-    symbols = [symbol] if symbol else _symbols(ctx)
     rows: list[dict] = []
     for sym in symbols:
         h = ctx.market.instruments[(VENUE, sym)].params.interval_hours
         if start_ms is not None:
-            start = _from_ms(start_ms)
-            end = _from_ms(end_ms) if end_ms is not None else now
+            start = from_ms(start_ms)
+            end = from_ms(end_ms) if end_ms is not None else now
             # Never generate more than `limit` settlements forward from start.
             end = min(end, start + timedelta(hours=h * (limit + 1)))
-            sym_rows = _funding_rows(ctx, sym, start, end)[:limit]
+            sym_rows = funding_rows(ctx, sym, start, end, with_mark)[:limit]
         else:
-            end = _from_ms(end_ms) if end_ms is not None else now
+            end = from_ms(end_ms) if end_ms is not None else now
             start = end - timedelta(hours=h * (limit + 1))
-            sym_rows = _funding_rows(ctx, sym, start, end)[-limit:]
+            sym_rows = funding_rows(ctx, sym, start, end, with_mark)[-limit:]
         rows.extend(sym_rows)
     rows.sort(key=lambda r: (r["fundingTime"], r["symbol"]))
     return rows[:limit] if start_ms is not None else rows[-limit:]
 
 
-def _premium_row(ctx: SimContext, symbol: str) -> dict:
+def premium_row(ctx: SimContext, c: Contract) -> dict:
+    """premiumIndex of one contract. Dated contracts have no funding: Binance sends "" for the rates
+    and 0 for nextFundingTime, and their estimatedSettlePrice tracks the index they deliver against."""
     m, now = ctx.market, ctx.clock.now()
-    params = m.instruments[(VENUE, symbol)].params
-    rate, next_settle = m.current_funding(VENUE, symbol, now)
-    index = m.price(params.asset, now)
-    mark = m.mark_price(VENUE, symbol, now)
+    index = m.price(c.asset, now)
+    mark = contract_price(ctx, c, now)
+    head = {"symbol": c.symbol, **({"pair": c.pair} if c.inverse else {})}
+    if c.expiry is not None:
+        return {
+            **head,
+            "markPrice": _f8(mark),
+            "indexPrice": _f8(index),
+            "estimatedSettlePrice": _f8(index),
+            "lastFundingRate": "",
+            "interestRate": "",
+            "nextFundingTime": 0,
+            "time": ms(now),
+        }
+    params = m.instruments[(VENUE, c.perp)].params
+    rate, next_settle = m.current_funding(VENUE, c.perp, now)
     return {
-        "symbol": symbol,
+        **head,
         "markPrice": _f8(mark),
         "indexPrice": _f8(index),
         "estimatedSettlePrice": _f8(index * (1 + 0.25 * (mark / index - 1))),
         "lastFundingRate": _f8(rate),
         "interestRate": _f8(INTEREST_RATE_8H * params.interval_hours / 8),
-        "nextFundingTime": _ms(next_settle),
-        "time": _ms(now),
+        "nextFundingTime": ms(next_settle),
+        "time": ms(now),
     }
 
 
-async def premium_index(ctx: SimContext, request: web.Request) -> object:
-    symbol = _symbol(ctx, request, required=False)
-    if symbol:
-        return _premium_row(ctx, symbol)
-    return [_premium_row(ctx, s) for s in _symbols(ctx)]
-
-
-async def funding_info(ctx: SimContext, request: web.Request) -> object:
+def funding_info_rows(ctx: SimContext, symbols: list[str]) -> list[dict]:
     out = []
-    for sym in _symbols(ctx):
+    for sym in symbols:
         p = ctx.market.instruments[(VENUE, sym)].params
         if p.interval_hours == 8 and p.cap >= 0.03:
             continue  # Binance lists only symbols with an adjusted interval or cap.
@@ -156,18 +164,122 @@ async def funding_info(ctx: SimContext, request: web.Request) -> object:
     return out
 
 
+async def funding_rate(ctx: SimContext, request: web.Request) -> object:
+    contract = _contract(ctx, request, required=False)
+    if contract is not None and contract.expiry is not None:
+        limit_param(request, 100, 1000)
+        time_params(request)
+        return []  # quarterlies never settle funding
+    symbols = [contract.symbol] if contract else _symbols(ctx)
+    return funding_history(ctx, request, symbols, with_mark=True)
+
+
+async def premium_index(ctx: SimContext, request: web.Request) -> object:
+    contract = _contract(ctx, request, required=False)
+    if contract:
+        return premium_row(ctx, contract)
+    return [premium_row(ctx, c) for c in _listed(ctx).values()]
+
+
+async def funding_info(ctx: SimContext, request: web.Request) -> object:
+    return funding_info_rows(ctx, _symbols(ctx))
+
+
 async def open_interest(ctx: SimContext, request: web.Request) -> object:
-    symbol = _symbol(ctx, request, required=True)
+    """Open interest now, in base coin."""
+    contract = _contract(ctx, request, required=True)
     now = ctx.clock.now()
     return {
-        "openInterest": f"{ctx.market.open_interest(VENUE, symbol, now):.3f}",
-        "symbol": symbol,
-        "time": _ms(now),
+        "openInterest": fmt(open_interest_coin(ctx, contract, now), 3),
+        "symbol": contract.symbol,
+        "time": ms(now),
     }
 
 
 async def server_time(ctx: SimContext, request: web.Request) -> object:
     return {"serverTime": ctx.clock.now_ms()}
+
+
+# --- candles and tickers -------------------------------------------------------------------------
+async def klines(ctx: SimContext, request: web.Request) -> object:
+    """12-field arrays, limit <= 1500 (default 500), ascending, the running candle last."""
+    contract = _contract(ctx, request, required=True)
+    interval = request.query.get("interval", "")
+    bars = binance_klines.select_bars(ctx, contract, request, max_limit=1500, capped=False)
+    return [binance_klines.linear_row(ctx, contract, b, interval) for b in bars]
+
+
+async def ticker_24hr(ctx: SimContext, request: web.Request) -> object:
+    """One object for a symbol, an array of every listed contract without one."""
+    contract = _contract(ctx, request, required=False)
+    if contract:
+        return binance_klines.ticker_24hr(ctx, contract)
+    return [binance_klines.ticker_24hr(ctx, c) for c in _listed(ctx).values()]
+
+
+def _ticker_costs(request: web.Request) -> dict[str, float]:
+    return {"weight": 1 if request.query.get("symbol") else 40}
+
+
+# --- exchangeInfo --------------------------------------------------------------------------------
+def lot_filters(ctx: SimContext, c: Contract, notional: bool) -> list[dict]:
+    """The filters parsers read (tick and lot sizes); values follow the contract's precision."""
+    p, q = price_decimals(ctx, c), qty_decimals(ctx, c)
+    step = fmt(10**-q, q) if q else "1"
+    out = [
+        {"minPrice": fmt(10**-p, p), "maxPrice": "1000000", "filterType": "PRICE_FILTER", "tickSize": fmt(10**-p, p)},
+        {"stepSize": step, "filterType": "LOT_SIZE", "maxQty": "1000000", "minQty": step},
+        {"stepSize": step, "filterType": "MARKET_LOT_SIZE", "maxQty": "100000", "minQty": step},
+        {"limit": 200, "filterType": "MAX_NUM_ORDERS"},
+        {"limit": 10 if notional else 100, "filterType": "MAX_NUM_ALGO_ORDERS"},
+    ]
+    if notional:
+        out.append({"notional": "5", "filterType": "MIN_NOTIONAL"})
+    out.append(
+        {"multiplierDown": "0.8500", "multiplierUp": "1.1500", "multiplierDecimal": "4", "filterType": "PERCENT_PRICE"}
+    )
+    return out
+
+
+ORDER_TYPES = ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"]
+TIME_IN_FORCE = ["GTC", "IOC", "FOK", "GTX"]
+
+
+def delivery_fields(c: Contract) -> tuple[int, int]:
+    """(deliveryDate, onboardDate) in ms."""
+    if c.expiry is None:
+        return PERPETUAL_DELIVERY_MS, PERP_ONBOARD_MS
+    return ms(c.expiry), ms(c.expiry - QUARTER_LISTED_FOR)
+
+
+def _symbol_info(ctx: SimContext, c: Contract) -> dict:
+    delivery, onboard = delivery_fields(c)
+    return {
+        "symbol": c.symbol,
+        "pair": c.pair,
+        "contractType": c.contract_type,
+        "deliveryDate": delivery,
+        "onboardDate": onboard,
+        "status": "TRADING",
+        "maintMarginPercent": "2.5000",
+        "requiredMarginPercent": "5.0000",
+        "baseAsset": c.asset,
+        "quoteAsset": "USDT",
+        "marginAsset": "USDT",
+        "pricePrecision": price_decimals(ctx, c),
+        "quantityPrecision": qty_decimals(ctx, c),
+        "baseAssetPrecision": 8,
+        "quotePrecision": 8,
+        "underlyingType": "COIN",
+        "underlyingSubType": [],
+        "settlePlan": 0,
+        "triggerProtect": "0.0500",
+        "liquidationFee": "0.012500",
+        "marketTakeBound": "0.05",
+        "filters": lot_filters(ctx, c, notional=True),
+        "orderTypes": ORDER_TYPES,
+        "timeInForce": TIME_IN_FORCE,
+    }
 
 
 async def exchange_info(ctx: SimContext, request: web.Request) -> object:
@@ -187,68 +299,17 @@ async def exchange_info(ctx: SimContext, request: web.Request) -> object:
         ],
         "exchangeFilters": [],
         "assets": [{"asset": "USDT", "marginAvailable": True, "autoAssetExchange": "-10000"}],
-        "symbols": [
-            {
-                "symbol": sym,
-                "pair": sym,
-                "contractType": "PERPETUAL",
-                "deliveryDate": 4133404800000,
-                "onboardDate": 1569398400000,
-                "status": "TRADING",
-                "baseAsset": ctx.market.instruments[(VENUE, sym)].params.asset,
-                "quoteAsset": "USDT",
-                "marginAsset": "USDT",
-                "pricePrecision": 2,
-                "quantityPrecision": 3,
-                "underlyingType": "COIN",
-            }
-            for sym in _symbols(ctx)
-        ],
+        "symbols": [_symbol_info(ctx, c) for c in _listed(ctx).values()],
     }
-
-
-def _weight_only(w: float):
-    return lambda request: {"weight": w}
 
 
 def _premium_costs(request: web.Request) -> dict[str, float]:
     return {"weight": 1 if request.query.get("symbol") else 10}
 
 
-def make_limiter(overrides: dict) -> VenueLimiter:
-    o = overrides.get(VENUE, {})
-    return VenueLimiter(
-        buckets={
-            "weight": Bucket("weight", int(o.get("weight_limit", 2400)), float(o.get("weight_window_s", 60))),
-            "funding": Bucket("funding", int(o.get("funding_limit", 500)), float(o.get("funding_window_s", 300))),
-        },
-        ban_after_strikes=int(o.get("ban_after_strikes", 10)),
-        ban_seconds=int(o.get("ban_seconds", 120)),
-    )
-
-
-def refusal(decision: Decision, limiter: VenueLimiter, now: float) -> web.Response:
-    headers = {"Retry-After": str(decision.retry_after)}
-    headers.update(usage_headers(limiter, now))
-    if decision.status == 418:
-        until = int(decision.banned_until * 1000)
-        body = {
-            "code": -1003,
-            "msg": f"Way too much request weight used; IP banned until {until}. "
-            "Please use the websocket for live updates to avoid bans.",
-        }
-    else:
-        limit = limiter.buckets[decision.exceeded or "weight"].limit
-        body = {
-            "code": -1003,
-            "msg": f"Too many requests; current limit of IP(127.0.0.1) is {limit} requests per minute. "
-            "Please use the websocket for live updates to avoid polling the API.",
-        }
-    return web.Response(status=decision.status, text=json.dumps(body), content_type="application/json", headers=headers)
-
-
-def usage_headers(limiter: VenueLimiter, now: float) -> dict[str, str]:
-    return {"X-MBX-USED-WEIGHT-1M": str(int(limiter.used(now, "weight")))}
+def make_limiter(overrides: dict):
+    """2400 weight / min; fundingRate + fundingInfo share 500 / 5 min; /futures/data 1000 / 5 min."""
+    return make_limiter_for(overrides, "", 2400, {"funding": (500, 300.0), "futures_data": (1000, 300.0)})
 
 
 SIM = VenueSim(
@@ -258,14 +319,17 @@ SIM = VenueSim(
         Route("/fapi/v1/fundingRate", funding_rate, lambda r: {"weight": 1, "funding": 1}),
         Route("/fapi/v1/fundingInfo", funding_info, lambda r: {"weight": 1, "funding": 1}),
         Route("/fapi/v1/premiumIndex", premium_index, _premium_costs),
-        Route("/fapi/v1/openInterest", open_interest, _weight_only(1)),
-        Route("/fapi/v1/time", server_time, _weight_only(1)),
-        Route("/fapi/v1/exchangeInfo", exchange_info, _weight_only(1)),
+        Route("/fapi/v1/openInterest", open_interest, weight(1)),
+        Route("/fapi/v1/time", server_time, weight(1)),
+        Route("/fapi/v1/exchangeInfo", exchange_info, weight(1)),
+        Route("/fapi/v1/klines", klines, kline_weight),
+        Route("/fapi/v1/ticker/24hr", ticker_24hr, _ticker_costs),
+        *binance_stats.USDM_ROUTES,
     ],
     make_limiter=make_limiter,
     refusal=refusal,
     usage_headers=usage_headers,
-    symbol_error=lambda: (400, {"code": -1121, "msg": "Invalid symbol."}),
+    symbol_error=symbol_error,
 )
 
 SIMS = [SIM]

@@ -1,4 +1,5 @@
-"""Rate limits: the simulator answers like Binance, and our client waits it out and succeeds."""
+"""Rate limits: the simulator answers like Binance (fapi, dapi and spot each with its own budget), and our
+client waits it out and succeeds."""
 
 import time
 
@@ -73,3 +74,73 @@ def test_client_budget_keeps_a_burst_under_the_limit(sim_env):
     summary = sim_env.requests_summary()
     assert summary["limit_violations"] == 0
     assert summary["by_status"] == {"binance 200": 20}
+
+
+def _too_many(limit):
+    return {
+        "code": -1003,
+        "msg": f"Too many requests; current limit of IP(127.0.0.1) is {limit} requests per minute. "
+        "Please use the websocket for live updates to avoid polling the API.",
+    }
+
+
+def _host_get(sim, host, path, **params):
+    return httpx.get(f"{sim.root}/{host}{path}", params=params, timeout=10)
+
+
+def test_coinm_and_spot_have_weight_budgets_of_their_own(sim_env):
+    sim_env.set_limits(
+        {
+            "binance": {
+                "coinm_weight_limit": 3,
+                "coinm_weight_window_s": 3,
+                "spot_weight_limit": 5,
+                "spot_weight_window_s": 3,
+            }
+        }
+    )
+    time.sleep(3 - time.time() % 3 + 0.05)
+    dapi = [_host_get(sim_env, "dapi.binance.com", "/dapi/v1/time") for _ in range(4)]
+    assert [r.status_code for r in dapi] == [200, 200, 200, 429]
+    refused = dapi[-1]
+    assert refused.json() == _too_many(3)
+    assert refused.headers["X-MBX-USED-WEIGHT-1M"] == "3" and 1 <= int(refused.headers["Retry-After"]) <= 3
+    # USD-M's budget is untouched by COIN-M's.
+    assert _host_get(sim_env, "fapi.binance.com", "/fapi/v1/time").headers["X-MBX-USED-WEIGHT-1M"] == "1"
+    spot = [_host_get(sim_env, "api.binance.com", "/api/v3/ticker/price", symbol="BTCUSDT") for _ in range(3)]
+    assert [r.status_code for r in spot] == [200, 200, 429]  # weight 2 each against 5
+    assert [r.headers["X-MBX-USED-WEIGHT-1M"] for r in spot] == ["2", "4", "4"]
+    assert spot[-1].json() == _too_many(5) and 1 <= int(spot[-1].headers["Retry-After"]) <= 3
+
+
+def test_futures_data_requests_have_their_own_bucket(sim_env):
+    """/futures/data costs no weight on USD-M but counts against 1000 requests / 5 min (shrunk here)."""
+    sim_env.set_limits({"binance": {"futures_data_limit": 2, "futures_data_window_s": 3}})
+    time.sleep(3 - time.time() % 3 + 0.05)
+    params = {"symbol": "BTCUSDT", "period": "5m", "limit": 1}
+    codes = []
+    for _ in range(3):
+        r = _host_get(sim_env, "fapi.binance.com", "/futures/data/openInterestHist", **params)
+        codes.append(r.status_code)
+        assert r.headers["X-MBX-USED-WEIGHT-1M"] == "0"
+    assert codes == [200, 200, 429] and r.json() == _too_many(2)
+    assert _host_get(sim_env, "fapi.binance.com", "/fapi/v1/time").status_code == 200
+
+
+def test_coinm_ban_after_hammering(sim_env):
+    sim_env.set_limits(
+        {
+            "binance": {
+                "coinm_weight_limit": 1,
+                "coinm_weight_window_s": 30,
+                "coinm_ban_after_strikes": 1,
+                "coinm_ban_seconds": 60,
+            }
+        }
+    )
+    codes = [_host_get(sim_env, "dapi.binance.com", "/dapi/v1/time").status_code for _ in range(3)]
+    assert codes == [200, 429, 418]
+    r = _host_get(sim_env, "dapi.binance.com", "/dapi/v1/time")
+    assert r.status_code == 418 and "IP banned until" in r.json()["msg"] and r.json()["code"] == -1003
+    assert 50 <= int(r.headers["Retry-After"]) <= 60
+    assert _host_get(sim_env, "fapi.binance.com", "/fapi/v1/time").status_code == 200
