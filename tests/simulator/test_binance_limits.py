@@ -6,6 +6,7 @@ import time
 import httpx
 
 from ingest.config import Settings
+from ingest.ratelimit import WindowBudget
 from ingest.retry import RetryPolicy
 from ingest.venues.binance import usdm
 
@@ -41,6 +42,9 @@ def test_client_honours_retry_after_and_succeeds(sim_env):
         time.sleep(s)
 
     client = usdm.make_client(Settings(simulator_url=sim_env.root), retry=RetryPolicy(sleep=sleep))
+    # Our own budget knows the (shrunk) window, as it knows Binance's real minute; the process-wide one would
+    # hold the request until the next full minute after the 429.
+    client.budgets = {"weight": WindowBudget("test weight", 2400, 3.0), "funding": WindowBudget("test f", 500, 3.0)}
     started = time.monotonic()
     with client:
         raw = usdm.fetch_premium_index(client, "BTCUSDT")
