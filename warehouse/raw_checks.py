@@ -45,7 +45,8 @@ def check_raw_partition(
     stats = con.execute(
         f"""
         select count(*) as responses,
-               count(*) filter (where http_status <> 200) as bad_status,
+               -- 200 for HTTP answers, 101 for messages received on an upgraded websocket connection
+               count(*) filter (where http_status not in (200, 101)) as bad_status,
                count(*) filter (where not coalesce(json_valid(payload), false)) as unparseable,
                any_value(payload) filter (where not coalesce(json_valid(payload), false)) as unparseable_sample
         from {table} where partition_key = ?
@@ -57,7 +58,7 @@ def check_raw_partition(
     if responses == 0:
         out.failures.append("non-empty: the partition holds no responses")
     if bad_status:
-        out.failures.append(f"status: {bad_status} responses without HTTP 200")
+        out.failures.append(f"status: {bad_status} responses without HTTP 200 (or 101 for stream messages)")
     if unparseable:
         out.failures.append(f"parseable: {unparseable} responses are not valid JSON, e.g. {unparseable_sample[:120]!r}")
     if out.failures:
