@@ -14,7 +14,7 @@ import httpx
 from ingest.config import Settings
 from ingest.envelope import FailedResponse, RawResponse
 from ingest.errors import ExchangeDown, ExchangeError, RateLimited, SchemaDrift
-from ingest.ratelimit import WindowBudget
+from ingest.ratelimit import TokenBucket, WindowBudget, shared
 from ingest.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,15 @@ class VenueProtocol:
     auth_headers: Callable[[str], dict[str, str]] = lambda key: {}
 
 
+def _budget_signature(budget: object) -> str:
+    """Budgets of the same kind and size are the same budget; anything else stays private to its client."""
+    if isinstance(budget, WindowBudget):
+        return f"window:{budget.limit}:{budget.window_seconds}:{budget.safety}"
+    if isinstance(budget, TokenBucket):
+        return f"bucket:{budget.capacity}:{budget.refill_per_second}:{budget.safety}"
+    return f"private:{id(budget)}"
+
+
 @dataclass
 class VenueClient:
     protocol: VenueProtocol
@@ -47,6 +56,15 @@ class VenueClient:
     failures: list[FailedResponse] = field(default_factory=list)
     request_count: int = 0
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Venues count usage per IP, so every client of a venue in this process spends the same budgets
+        # (a backfill makes one client per partition): the first client's budget of a given kind and size
+        # becomes the process-wide one.
+        self.budgets = {
+            name: shared(f"{self.protocol.venue}:{name}:{_budget_signature(budget)}", lambda b=budget: b)
+            for name, budget in self.budgets.items()
+        }
 
     @property
     def base_url(self) -> str:

@@ -31,6 +31,12 @@ def shared(name: str, factory: Callable[[], T]) -> T:
         return _SHARED[name]  # type: ignore[return-value]
 
 
+def reset_shared() -> None:
+    """Forget the process-wide budgets (tests start each case from a fresh IP)."""
+    with _SHARED_LOCK:
+        _SHARED.clear()
+
+
 @dataclass
 class WindowBudget:
     name: str

@@ -21,6 +21,9 @@ class SimulatorProcess:
     def requests_summary(self) -> dict:
         return httpx.get(f"{self.root}/_sim/requests", timeout=10).json()
 
+    def full_log(self) -> list[dict]:
+        return httpx.get(f"{self.root}/_sim/requests", params={"full": 1}, timeout=30).json()["entries"]
+
     def reset(self) -> None:
         httpx.post(f"{self.root}/_sim/reset", timeout=10).raise_for_status()
 

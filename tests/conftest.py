@@ -53,8 +53,11 @@ def simulator():
 @pytest.fixture
 def sim_env(simulator, monkeypatch):
     """Point every venue at the session's simulator, with its request log and limits reset."""
+    from ingest.ratelimit import reset_shared
+
     simulator.reset()
     simulator.set_limits({})
+    reset_shared()  # the simulator's counters start over, so do our process-wide budgets
     monkeypatch.setenv("DW_SIMULATOR_URL", simulator.root)
     monkeypatch.setenv("DW_ASSETS", "BTC,ETH,SOL")
     return simulator

@@ -128,7 +128,8 @@ def check_raw_partition(
         end_ms = int(window[1].timestamp() * 1000)
         outside = con.execute(
             f"select count(*), min({field}), max({field}) from _raw_check_records "
-            f"where {stamp} is null or {stamp} < ? or {stamp} >= ?",
+            # A missing stamp is reported under "schema"; a stamp that does not parse counts as outside.
+            f"where {field} is not null and ({stamp} is null or {stamp} < ? or {stamp} >= ?)",
             [start_ms, end_ms],
         ).fetchone()
         if outside[0]:

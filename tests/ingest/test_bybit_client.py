@@ -121,7 +121,7 @@ def test_limit_headers_teach_the_endpoint_budget():
 def test_every_client_of_the_process_spends_one_ip_budget():
     first, second = make_client(Settings()), make_client(Settings())
     assert first.budgets["ip"] is second.budgets["ip"] and first.budgets["ip"].capacity == 270
-    assert first.budgets[TICKERS] is not second.budgets[TICKERS]  # endpoint limits are learned per client
+    assert first.budgets[TICKERS] is second.budgets[TICKERS]  # endpoint budgets are per process too
 
 
 # --- paging plans ------------------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ our windows' worth of requests, so 2 x 270 = 540 stays under 600 whatever the of
 more than a backfill needs (a day of every dataset is a few dozen requests).
 
 Bybit publishes no per-endpoint limit for public market data, but refuses with retCode 10006 and
-`X-Bapi-Limit*` headers when one applies. Each endpoint budget starts as wide as the IP limit and adopts the
-venue's numbers from those headers (protocol.observe), so after one refusal we pace below it.
+`X-Bapi-Limit*` headers when one applies. Each endpoint budget starts at 10 requests per second (the pace
+ccxt keeps for Bybit's public market calls) less a 10 % margin, and adopts the venue's numbers from those
+headers (protocol.observe) when it ever sends them.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ IP_LIMIT = 600
 IP_WINDOW_SECONDS = 5.0
 IP_SAFETY = 0.45
 ENDPOINT_WINDOW_SECONDS = 1.0  # Bybit's per-endpoint limits are per second
+ENDPOINT_DEFAULT_PER_SECOND = 10
 
 INSTRUMENTS = "/v5/market/instruments-info"
 TICKERS = "/v5/market/tickers"
@@ -61,8 +63,7 @@ def make_client(settings: Settings, retry: RetryPolicy | None = None, ip_limit: 
     """`ip_limit` is the venue's documented limit (tests shrink it together with the simulator's)."""
     budgets = {"ip": ip_budget(ip_limit)}
     for path in ENDPOINTS:
-        # The venue's own count is adopted from its headers, so no extra margin is needed on these.
-        budgets[path] = WindowBudget(f"bybit {path}", ip_limit, ENDPOINT_WINDOW_SECONDS, safety=1.0)
+        budgets[path] = WindowBudget(f"bybit {path}", ENDPOINT_DEFAULT_PER_SECOND, ENDPOINT_WINDOW_SECONDS, safety=0.9)
     return VenueClient(PROTOCOL, settings, budgets, retry=retry or RetryPolicy(), **kw)
 
 
