@@ -58,11 +58,11 @@ class VenueClient:
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        # Venues count usage per IP, so every client of a venue in this process spends the same budgets
+        # Venues count usage per IP and host, so every client of a host in this process spends the same budgets
         # (a backfill makes one client per partition): the first client's budget of a given kind and size
         # becomes the process-wide one.
         self.budgets = {
-            name: shared(f"{self.protocol.venue}:{name}:{_budget_signature(budget)}", lambda b=budget: b)
+            name: shared(f"{self.protocol.host}:{name}:{_budget_signature(budget)}", lambda b=budget: b)
             for name, budget in self.budgets.items()
         }
 

@@ -1,11 +1,13 @@
-"""Binance USD-M perpetuals: funding history, current premium index, funding intervals, open interest.
+"""Binance USD-M perpetuals (fapi): the host's client and budgets; funding history, current premium index,
+funding intervals, open interest. Candles: klines.py; /futures/data statistics: statistics.py.
 
 Facts this relies on (reference/exchange_api.md section 1.1):
 - numbers are strings, times are epoch milliseconds, results ascending;
 - `/fapi/v1/fundingRate` pages by `startTime` (+ `endTime`, `limit` <= 1000); both bounds inclusive,
   so a half-open window [start, end) is sent as endTime = end - 1 ms;
 - `/fapi/v1/fundingRate` and `/fapi/v1/fundingInfo` share a 500 requests / 5 min / IP bucket on top
-  of the 2400 weight / minute REQUEST_WEIGHT budget;
+  of the 2400 weight / minute REQUEST_WEIGHT budget; /futures/data costs no weight but has its own
+  1000 requests / 5 min / IP;
 - `/fapi/v1/fundingInfo` lists only symbols whose interval or caps were adjusted; others are 8 h.
 """
 
@@ -24,6 +26,7 @@ VENUE = "binance"
 HOST = "fapi.binance.com"
 WEIGHT_LIMIT_PER_MINUTE = 2400
 FUNDING_REQUESTS_PER_5_MIN = 500
+FUTURES_DATA_REQUESTS_PER_5_MIN = 1000
 FUNDING_PAGE_LIMIT = 1000
 
 PROTOCOL = VenueProtocol(
@@ -36,6 +39,7 @@ PROTOCOL = VenueProtocol(
 
 
 def make_client(settings: Settings, retry: RetryPolicy | None = None, **kw) -> VenueClient:
+    # Binance counts per IP: every fapi client of the process spends the same budgets.
     budgets = {
         "weight": shared(
             "binance fapi weight", lambda: WindowBudget("binance fapi weight", WEIGHT_LIMIT_PER_MINUTE, 60.0)
@@ -43,12 +47,12 @@ def make_client(settings: Settings, retry: RetryPolicy | None = None, **kw) -> V
         "funding": shared(
             "binance fapi funding", lambda: WindowBudget("binance fapi funding", FUNDING_REQUESTS_PER_5_MIN, 300.0)
         ),
+        "futures_data": shared(
+            "binance fapi futures data",
+            lambda: WindowBudget("binance fapi futures data", FUTURES_DATA_REQUESTS_PER_5_MIN, 300.0),
+        ),
     }
     return VenueClient(PROTOCOL, settings, budgets, retry=retry or RetryPolicy(), **kw)
-
-
-def usdm_symbol(asset: str) -> str:
-    return f"{asset}USDT"
 
 
 def funding_history_params(symbol: str, window: TimeWindow) -> dict:

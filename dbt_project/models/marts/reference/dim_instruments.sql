@@ -2,7 +2,7 @@
 -- the assets users type (BTC, ETH, SOL), with contract size and unit, settlement currency, expiry,
 -- strike, option type and funding interval. Built from each venue's stg_<venue>__instruments, which all
 -- share the same columns.
-{% set venues = ['bybit', 'okx', 'deribit', 'bitmex', 'dydx', 'gmx', 'drift'] %}
+{% set venues = ['binance', 'bybit', 'okx', 'deribit', 'bitmex', 'dydx', 'gmx', 'drift'] %}
 
 with unioned as (
     {% for venue in venues %}
