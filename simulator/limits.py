@@ -98,9 +98,14 @@ class VenueLimiter:
 class RequestLog:
     entries: list[dict] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Bumped by clear(): a request that started before a reset (e.g. one held by a timeout fault) is not
+    # logged into the next test's log when it finally completes.
+    generation: int = 0
 
-    def add(self, **entry) -> None:
+    def add(self, *, generation: int | None = None, **entry) -> None:
         with self.lock:
+            if generation is not None and generation != self.generation:
+                return
             self.entries.append(entry)
 
     def summary(self) -> dict:
@@ -123,6 +128,7 @@ class RequestLog:
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
+            self.generation += 1
 
 
 def _max_used(entries: list[dict]) -> dict:

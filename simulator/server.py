@@ -40,6 +40,7 @@ def _venue_handler(ctx: SimContext, venue: VenueSim, route: Route):
         costs = route.costs(request)
         decision = limiter.decide(now, costs)
         entry = {
+            "generation": ctx.log.generation,
             "t": now,
             "venue": venue.venue,
             "host": venue.host,
