@@ -29,9 +29,11 @@ def _probe() -> dict:
 
 
 def test_definitions_load_fast_without_great_expectations():
-    probe = _probe()
-    assert probe["gx_imported"] is False
-    assert probe["seconds"] < 5.0, f"Definitions took {probe['seconds']:.2f}s to load"
+    # The best of three fresh processes: the figure is the load's own cost, not the noise of a busy machine.
+    probes = [_probe() for _ in range(3)]
+    assert all(p["gx_imported"] is False for p in probes)
+    best = min(p["seconds"] for p in probes)
+    assert best < 5.0, f"Definitions took {best:.2f}s to load (best of three)"
 
 
 def test_asset_graph_jobs_schedules_and_checks_snapshot():
