@@ -60,10 +60,6 @@ def clamp_funding(mean_premium: float, interval_hours: int, cap: float) -> float
     return float(min(max(rate * interval_hours / 8.0, -cap), cap))
 
 
-# Kept under its old name: the Binance simulator and the calibration test use it.
-binance_funding_from_premium = clamp_funding
-
-
 def premium_for_funding(funding_8h: float) -> float:
     """The premium index that makes the CEX formula settle at `funding_8h` (inverse of the clamp)."""
     return funding_8h + CLAMP_8H if funding_8h >= INTEREST_RATE_8H else funding_8h - CLAMP_8H
