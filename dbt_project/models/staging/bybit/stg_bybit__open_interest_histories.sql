@@ -1,0 +1,14 @@
+-- STUB: columns only, replaced by the real parser.
+select
+    cast(null as varchar) as exchange,
+    cast(null as varchar) as asset,
+    cast(null as varchar) as instrument,
+    cast(null as boolean) as is_primary,
+    cast(null as timestamp with time zone) as observed_at,
+    cast(null as double) as oi_coin,
+    cast(null as double) as oi_usd,
+    cast(null as double) as long_oi_usd,
+    cast(null as double) as short_oi_usd,
+    cast(null as varchar) as oi_source,
+    cast(null as varchar) as data_mode
+where false

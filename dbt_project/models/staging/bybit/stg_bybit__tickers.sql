@@ -1,0 +1,25 @@
+-- STUB: columns only, replaced by the real parser.
+select
+    cast(null as varchar) as exchange,
+    cast(null as varchar) as asset,
+    cast(null as varchar) as instrument,
+    cast(null as boolean) as is_primary,
+    cast(null as timestamp with time zone) as observed_at,
+    cast(null as double) as funding_rate,
+    cast(null as double) as funding_interval_hours,
+    cast(null as double) as funding_rate_8h,
+    cast(null as double) as funding_apr,
+    cast(null as timestamp with time zone) as next_funding_at,
+    cast(null as double) as mark_price,
+    cast(null as double) as index_price,
+    cast(null as varchar) as data_mode,
+    cast(null as double) as oi_coin,
+    cast(null as double) as oi_usd,
+    cast(null as double) as long_oi_usd,
+    cast(null as double) as short_oi_usd,
+    cast(null as varchar) as oi_source,
+    cast(null as double) as price,
+    cast(null as varchar) as price_kind,
+    cast(null as varchar) as contract_type,
+    cast(null as timestamp with time zone) as expiry_at
+where false
