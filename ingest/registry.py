@@ -88,3 +88,12 @@ def dataset(venue: str, name: str) -> DatasetSpec:
         if spec.venue == venue and spec.dataset == name:
             return spec
     raise KeyError(f"no dataset {venue}/{name}")
+
+
+def raw_tables() -> list[tuple[str, str]]:
+    """Every (venue, dataset) that has a raw table: the REST datasets and the websocket streams. dbt reads
+    them all as sources, so they must exist even before a venue's first load."""
+    from ingest.streams.loader import DATASET as STREAM_DATASET
+    from ingest.streams.specs import STREAMS
+
+    return [(s.venue, s.dataset) for s in DATASETS] + [(venue, STREAM_DATASET) for venue in STREAMS]

@@ -21,10 +21,10 @@ def _log(msg: str) -> None:
     print(f"[pipeline {datetime.now(UTC):%H:%M:%S}] {msg}", flush=True)
 
 
-def run(days: int, use_simulator: bool) -> int:
+def run(days: int, use_simulator: bool, episodes: list[str] | None = None) -> int:
     from simulator.process import running_simulator
 
-    sim_ctx = running_simulator() if use_simulator else contextlib.nullcontext()
+    sim_ctx = running_simulator(episodes=episodes) if use_simulator else contextlib.nullcontext()
     with sim_ctx as sim:
         if sim is not None:
             os.environ["DW_SIMULATOR_URL"] = sim.root
@@ -84,10 +84,27 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m orchestration.run_pipeline", description=__doc__.split("\n\n")[0])
     p.add_argument("--simulator", action="store_true", help="run against the local exchange simulator")
     p.add_argument("--days", type=int, default=8, help="days of settled history to (re)load, ending today")
+    p.add_argument(
+        "--episode",
+        action="append",
+        metavar="NAME:ASSET@TIME",
+        help="with --simulator: place a scripted market episode (repeatable; replaces the default schedule), "
+        "e.g. long_squeeze:BTC@2026-11-10T00:00:00Z",
+    )
     args = p.parse_args(argv)
     if not 1 <= args.days <= 400:
         p.error("--days must be between 1 and 400")
-    return run(args.days, args.simulator)
+    if args.episode and not args.simulator:
+        p.error("--episode needs --simulator")
+    if args.episode:
+        from simulator.episodes import parse_episode
+
+        for text in args.episode:
+            try:
+                parse_episode(text)
+            except ValueError as exc:
+                p.error(str(exc))
+    return run(args.days, args.simulator, args.episode)
 
 
 if __name__ == "__main__":

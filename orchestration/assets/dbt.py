@@ -10,7 +10,7 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from ingest.registry import DATASETS
+from ingest.registry import raw_tables
 from orchestration.dbt_args import dbt_build_args, dbt_window_vars
 from orchestration.partitions import daily_partitions
 from warehouse.connection import connect_writer
@@ -52,8 +52,8 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     # Every source table must exist even before its first load (a venue that has never answered).
     with connect_writer() as con:
         ensure_bookkeeping(con)
-        for spec in DATASETS:
-            ensure_raw_table(con, spec.venue, spec.dataset)
+        for venue, dataset in raw_tables():
+            ensure_raw_table(con, venue, dataset)
     window = context.partition_time_window
     args = dbt_build_args(dbt_window_vars(window.start, window.end))
     context.log.info(f"dbt {' '.join(args)}")

@@ -2,7 +2,7 @@
 
 import duckdb
 
-from ingest.registry import DATASETS
+from ingest.registry import raw_tables
 from tests.dbt.dbt_runner import run_dbt
 from warehouse.schema import ensure_bookkeeping, ensure_raw_table
 
@@ -11,8 +11,8 @@ def test_dbt_build_with_unit_tests_passes_on_an_empty_warehouse(tmp_path):
     warehouse = tmp_path / "w.duckdb"
     con = duckdb.connect(str(warehouse))
     ensure_bookkeeping(con)
-    for spec in DATASETS:
-        ensure_raw_table(con, spec.venue, spec.dataset)
+    for venue, dataset in raw_tables():
+        ensure_raw_table(con, venue, dataset)
     con.close()
     results = run_dbt(["build"], warehouse, tmp_path / "target")
     assert results["_returncode"] == 0, results["_stdout"][-3000:]
