@@ -8,12 +8,13 @@ BIN := $(VENV)/bin
 DBT_DIR := dbt_project
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: help install prepare demo test lint dagster simulator clean
+.PHONY: help install prepare demo test lint dagster docs simulator clean
 
 help:
 	@echo "make demo      install, run the whole pipeline against the local exchange simulator, print the funding report"
 	@echo "make test      install and run the test suite"
 	@echo "make dagster   open the Dagster UI on http://127.0.0.1:3000"
+	@echo "make docs      generate the dbt docs of the warehouse and serve them on http://127.0.0.1:8080"
 	@echo "make simulator run the exchange simulator on http://127.0.0.1:8765"
 	@echo "make lint      ruff check and format check"
 
@@ -46,6 +47,11 @@ lint: install
 
 dagster: prepare
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+# The docs read the warehouse's catalog (column types, row counts): run `make demo` first.
+docs: prepare
+	$(BIN)/dbt docs generate --project-dir $(DBT_DIR) --profiles-dir $(DBT_DIR)
+	$(BIN)/dbt docs serve --project-dir $(DBT_DIR) --profiles-dir $(DBT_DIR) --host 127.0.0.1 --port 8080 --no-browser
 
 simulator: install
 	$(BIN)/python -m simulator --port 8765

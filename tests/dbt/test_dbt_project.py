@@ -1,5 +1,7 @@
 """dbt's own tests: unit tests with hand-computed values, and the project building on an empty warehouse."""
 
+import json
+
 import duckdb
 
 from ingest.registry import raw_tables
@@ -7,7 +9,7 @@ from tests.dbt.dbt_runner import run_dbt
 from warehouse.schema import ensure_bookkeeping, ensure_raw_table
 
 
-def test_dbt_build_with_unit_tests_passes_on_an_empty_warehouse(tmp_path):
+def test_dbt_build_with_unit_tests_passes_on_an_empty_warehouse_and_docs_generate(tmp_path):
     warehouse = tmp_path / "w.duckdb"
     con = duckdb.connect(str(warehouse))
     ensure_bookkeeping(con)
@@ -23,3 +25,10 @@ def test_dbt_build_with_unit_tests_passes_on_an_empty_warehouse(tmp_path):
     assert any("oi_weighted_funding_and_levels" in k for k in unit)
     assert set(unit.values()) == {"pass"}
     assert all(v in ("success", "pass") for v in statuses.values())
+
+    # `dbt docs generate` (what `make docs` serves) documents every mart with its columns.
+    docs = run_dbt(["docs", "generate"], warehouse, tmp_path / "target")
+    assert docs["_returncode"] == 0, docs["_stdout"][-3000:]
+    catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
+    marts = {n["metadata"]["name"] for n in catalog["nodes"].values() if n["metadata"]["schema"] == "marts"}
+    assert {"fct_funding_signals", "fct_confluence_scenarios", "fct_alerts", "fct_daily_asset"} <= marts

@@ -57,21 +57,23 @@ with_interval as (
             when hours_since_previous in (1, 2, 4, 8) then hours_since_previous
             when hours_to_next in (1, 2, 4, 8) then hours_to_next
             else coalesce(latest_info.funding_interval_hours, 8)
-        end as integer) as funding_interval_hours
+        end as double) as funding_interval_hours
     from gaps
     left join latest_info using (instrument)
 )
 
 select
-    'binance' as exchange,
-    {{ binance_usdm_asset('instrument') }} as asset,
-    instrument,
+    cast('binance' as varchar) as exchange,
+    cast({{ binance_usdm_asset('instrument') }} as varchar) as asset,
+    cast(instrument as varchar) as instrument,
+    -- The flagship is the USDT-margined perpetual; USDC-margined perps of the same coin are secondary.
+    cast(instrument like '%USDT' as boolean) as is_primary,
     funding_at,
     funding_rate,
     funding_interval_hours,
-    {{ funding_rate_8h('funding_rate', 'funding_interval_hours') }} as funding_rate_8h,
-    {{ funding_apr('funding_rate', 'funding_interval_hours') }} as funding_apr,
+    cast({{ funding_rate_8h('funding_rate', 'funding_interval_hours') }} as double) as funding_rate_8h,
+    cast({{ funding_apr('funding_rate', 'funding_interval_hours') }} as double) as funding_apr,
     mark_price,
     fetched_at,
-    data_mode
+    cast(data_mode as varchar) as data_mode
 from with_interval

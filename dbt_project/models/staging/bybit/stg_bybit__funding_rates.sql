@@ -1,13 +1,87 @@
--- STUB: columns only, replaced by the real parser.
+-- One row per settled funding of a Bybit perpetual (exchange, instrument, funding_at), linear and inverse.
+-- Bybit sets the interval per symbol and changes it (an 8 h symbol can move to 1 h for days), so the
+-- interval a settlement covers is the gap since the previous settlement when that is a whole 1, 2, 4 or
+-- 8 h; otherwise (first settlement of a series, a gap left by missing data, the odd settlement where the
+-- interval switches back) the gap to the next one, then the latest instruments-info `fundingInterval`,
+-- then Bybit's default of 8 h.
+with responses as (
+    select payload, fetched_at, data_mode
+    from {{ source('bybit', 'funding_rates') }}
+    where http_status = 200 and json_valid(payload)
+),
+
+parsed as (
+    select
+        from_json(payload, '{"retCode":"INTEGER","result":{"category":"VARCHAR","list":[{"symbol":"VARCHAR","fundingRate":"VARCHAR","fundingRateTimestamp":"VARCHAR"}]}}') as body,
+        fetched_at,
+        data_mode
+    from responses
+),
+
+records as (
+    select
+        unnest(body.result.list) as r,
+        body.result.category as category,
+        fetched_at,
+        data_mode
+    from parsed
+    -- Errors keep HTTP 200 on Bybit: the failure is in retCode.
+    where body.retCode = 0
+),
+
+typed as (
+    select
+        r.symbol as instrument,
+        category,
+        {{ epoch_ms_to_ts('r.fundingRateTimestamp') }} as funding_at,
+        try_cast(r.fundingRate as double) as funding_rate,
+        fetched_at,
+        data_mode
+    from records
+    where r.symbol is not null and try_cast(r.fundingRateTimestamp as bigint) is not null
+),
+
+deduplicated as (
+    -- Overlapping pages and re-fetched partitions repeat settlements: keep the latest fetch.
+    select *
+    from typed
+    qualify row_number() over (partition by instrument, funding_at order by fetched_at desc) = 1
+),
+
+gaps as (
+    select
+        *,
+        -- Rounded in case settlement stamps ever carry a few ms of jitter (Binance's do).
+        round(epoch(funding_at - lag(funding_at) over w) / 3600.0) as hours_since_previous,
+        round(epoch(lead(funding_at) over w - funding_at) / 3600.0) as hours_to_next
+    from deduplicated
+    window w as (partition by instrument order by funding_at)
+),
+
+with_interval as (
+    select
+        gaps.*,
+        cast(case
+            when hours_since_previous in (1, 2, 4, 8) then hours_since_previous
+            when hours_to_next in (1, 2, 4, 8) then hours_to_next
+            else coalesce(instruments.funding_interval_hours, 8)
+        end as double) as funding_interval_hours
+    from gaps
+    left join {{ ref('stg_bybit__instruments') }} as instruments using (instrument)
+)
+
 select
-    cast(null as varchar) as exchange,
-    cast(null as varchar) as asset,
-    cast(null as varchar) as instrument,
-    cast(null as boolean) as is_primary,
-    cast(null as timestamp with time zone) as funding_at,
-    cast(null as double) as funding_rate,
-    cast(null as double) as funding_interval_hours,
-    cast(null as double) as funding_rate_8h,
-    cast(null as double) as funding_apr,
-    cast(null as varchar) as data_mode
-where false
+    cast('bybit' as varchar) as exchange,
+    cast({{ bybit_asset('instrument') }} as varchar) as asset,
+    cast(instrument as varchar) as instrument,
+    -- The flagship is the USDT-margined linear perpetual; USDC (BTCPERP) and inverse (BTCUSD) are secondary.
+    cast(coalesce(category, 'linear') = 'linear' and instrument like '%USDT' as boolean) as is_primary,
+    funding_at,
+    funding_rate,
+    funding_interval_hours,
+    cast({{ funding_rate_8h('funding_rate', 'funding_interval_hours') }} as double) as funding_rate_8h,
+    cast({{ funding_apr('funding_rate', 'funding_interval_hours') }} as double) as funding_apr,
+    cast(category as varchar) as category,
+    fetched_at,
+    cast(data_mode as varchar) as data_mode
+from with_interval
