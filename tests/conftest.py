@@ -61,3 +61,43 @@ def sim_env(simulator, monkeypatch):
     monkeypatch.setenv("DW_SIMULATOR_URL", simulator.root)
     monkeypatch.setenv("DW_ASSETS", "BTC,ETH,SOL")
     return simulator
+
+
+# The scripted market the end-to-end tests share: one pipeline run against the simulator with an episode of
+# each kind placed on the three assets, then a quiet week. Hours before now (the run ends at the current hour).
+EPISODE_PLAN = (
+    ("long_squeeze", "BTC", 20 * 24),
+    ("healthy_trend", "BTC", 15 * 24),
+    ("short_squeeze", "ETH", 20 * 24),
+    ("pre_event", "ETH", 372),
+    ("oi_price_divergence", "ETH", 12 * 24),
+    ("exhaustion", "SOL", 20 * 24),
+    ("vacuum", "SOL", 13 * 24),
+)
+EPISODE_DAYS = 24  # three days of history before the first episode: 24 h and 72 h look-backs are filled
+
+
+@pytest.fixture(scope="session")
+def episode_market(tmp_path_factory):
+    """Run `run_pipeline --simulator --days 24 --episode ...` once; yield (env, published path, episodes)."""
+    import os
+    from datetime import UTC, datetime, timedelta
+
+    from simulator.episodes import schedule
+
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    episodes = [schedule(name, asset, now - timedelta(hours=hours)) for name, asset, hours in EPISODE_PLAN]
+    tmp = tmp_path_factory.mktemp("episode_market")
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "DW_SIMULATOR_URL")}
+    env.update(DW_WAREHOUSE_PATH=str(tmp / "warehouse.duckdb"), DW_ASSETS="BTC,ETH,SOL")
+    args = [a for e in episodes for a in ("--episode", f"{e.name}:{e.asset}@{e.start.isoformat()}")]
+    proc = subprocess.run(
+        [sys.executable, "-m", "orchestration.run_pipeline", "--simulator", "--days", str(EPISODE_DAYS), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    return env, tmp / "warehouse.published.duckdb", episodes

@@ -105,8 +105,9 @@
 
 {# Half-open [start, end) on a column of an int_* view. DuckDB 1.5.6 fails with "INTERNAL Error: Failed to cast
    expression to type" when a two-sided range on a timestamp is pushed below a staging model's dedup window whose
-   key is coalesce(<venue time>, fetched_at) (every int_* union holds such a model). Writing the upper bound as a
-   difference keeps it from being folded into that range; same rows as `column >= start and column < end`. #}
+   key is coalesce(<venue time>, fetched_at) (every int_* union holds such a model). profiles.yml disables the
+   optimizer at fault (top_n_window_elimination); writing the upper bound as a difference also keeps it from
+   being folded into that range where the setting is absent. Same rows as `column >= start and column < end`. #}
 {% macro in_range_of_view(column, start, end) -%}
     ({{ column }} >= {{ start }} and ({{ end }}) - {{ column }} > interval 0 second)
 {%- endmacro %}

@@ -25,26 +25,10 @@ def _cli(args, env, check=False):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, simulator):
-    tmp = tmp_path_factory.mktemp("pipeline")
-    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
-    env.update(
-        DW_WAREHOUSE_PATH=str(tmp / "warehouse.duckdb"),
-        DW_SIMULATOR_URL=simulator.root,
-        DW_ASSETS="BTC,ETH,SOL",
-    )
-    simulator.reset()
-    simulator.set_limits({})
-    proc = subprocess.run(
-        [sys.executable, "-m", "orchestration.run_pipeline", "--days", "9"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    return env, tmp / "warehouse.published.duckdb"
+def built(episode_market):
+    """The shared scripted-market pipeline run (tests/conftest.py): three assets, every venue, 24 days."""
+    env, published, _ = episode_market
+    return env, published
 
 
 def test_funding_report_layout_and_simulated_label(built):
@@ -69,30 +53,38 @@ def test_json_numbers_match_the_marts_and_the_settled_history(built):
     assert [a["asset"] for a in report["assets"]] == ["BTC", "ETH", "SOL"]
     con = duckdb.connect(str(published), read_only=True)
     for a in report["assets"]:
-        venue = a["venues"][0]
-        mart = con.execute(
-            "select current_rate_8h, avg_24h_rate_8h, avg_7d_rate_8h, as_of, next_funding_at "
-            "from marts.fct_funding_current where asset = ?",
-            [a["asset"]],
-        ).fetchone()
-        assert venue["current_rate_8h_pct"] == pytest.approx(mart[0] * 100, abs=1e-6)
-        # Recompute the averages independently from the settled rates (8 h symbols: rate_8h = rate).
-        settled = con.execute(
-            "select funding_at, funding_rate from marts.fct_funding_rates where asset = ? order by funding_at",
-            [a["asset"]],
-        ).fetchall()
-        as_of = mart[3]
-        last_24h = [r for t, r in settled if as_of - timedelta(hours=24) < t <= as_of]
-        last_7d = [r for t, r in settled if as_of - timedelta(days=7) < t <= as_of]
-        assert len(last_24h) == 3 and len(last_7d) == 21
-        assert venue["avg_24h_rate_8h_pct"] == pytest.approx(sum(last_24h) / 3 * 100, abs=1e-6)
-        assert venue["avg_7d_rate_8h_pct"] == pytest.approx(sum(last_7d) / 21 * 100, abs=1e-6)
-        assert venue["next_funding_in_seconds"] == int((mart[4] - as_of).total_seconds())
-        assert 0 < venue["next_funding_in_seconds"] <= 8 * 3600
-        # One venue so far: the OI-weighted average is that venue's rate; APR = rate_8h x 1095.
-        assert a["weighting"] == "open_interest"
-        assert a["weighted_rate_8h_pct"] == pytest.approx(venue["current_rate_8h_pct"], abs=1e-6)
-        assert a["weighted_apr_pct"] == pytest.approx(venue["current_rate_8h_pct"] * 1095, rel=1e-6)
+        # Every venue with a primary perpetual of the asset is in the report.
+        assert {v["exchange"] for v in a["venues"]} >= {"binance", "bybit", "okx", "deribit", "bitmex", "dydx"}
+        for venue in a["venues"]:
+            mart = con.execute(
+                "select current_rate_8h, as_of, next_funding_at, instrument from marts.fct_funding_current "
+                "where asset = ? and exchange = ?",
+                [a["asset"], venue["exchange"]],
+            ).fetchone()
+            assert venue["current_rate_8h_pct"] == pytest.approx(mart[0] * 100, abs=1e-6)
+            # Recompute the averages independently from the settled rates of that instrument.
+            settled = con.execute(
+                "select funding_at, funding_rate, funding_interval_hours from marts.fct_funding_rates "
+                "where exchange = ? and instrument = ? order by funding_at",
+                [venue["exchange"], mart[3]],
+            ).fetchall()
+            as_of = mart[1]
+            last_24h = [r * 8 / h for t, r, h in settled if as_of - timedelta(hours=24) < t <= as_of]
+            last_7d = [r * 8 / h for t, r, h in settled if as_of - timedelta(days=7) < t <= as_of]
+            if last_24h:
+                assert venue["avg_24h_rate_8h_pct"] == pytest.approx(sum(last_24h) / len(last_24h) * 100, abs=1e-6)
+                assert venue["avg_7d_rate_8h_pct"] == pytest.approx(sum(last_7d) / len(last_7d) * 100, abs=1e-6)
+            if mart[2] is None:  # continuous funding (Deribit, GMX): no next payment time
+                assert venue["next_funding_in_seconds"] is None
+            else:
+                assert venue["next_funding_in_seconds"] == int((mart[2] - as_of).total_seconds())
+                assert 0 < venue["next_funding_in_seconds"] <= 8 * 3600
+        # OI-weighted across the venues that report OI: sum(rate_8h x oi) / sum(oi); APR = rate_8h x 1095.
+        with_oi = [v for v in a["venues"] if v["oi_usd"]]
+        assert a["weighting"] == "open_interest" and len(with_oi) >= 2
+        weighted = sum(v["current_rate_8h_pct"] * v["oi_usd"] for v in with_oi) / sum(v["oi_usd"] for v in with_oi)
+        assert a["weighted_rate_8h_pct"] == pytest.approx(weighted, abs=1e-6)
+        assert a["weighted_apr_pct"] == pytest.approx(a["weighted_rate_8h_pct"] * 1095, rel=1e-6)
 
 
 def test_the_current_rate_is_what_the_venue_reported(built):
@@ -103,7 +95,8 @@ def test_the_current_rate_is_what_the_venue_reported(built):
         "where json_extract_string(payload, '$.symbol') = 'BTCUSDT' order by fetched_at desc limit 1"
     ).fetchone()[0]
     report = json.loads(_cli(["funding", "BTC", "--output", "json"], env, check=True).stdout)
-    assert report["assets"][0]["venues"][0]["current_rate_pct"] == pytest.approx(float(raw) * 100, abs=1e-9)
+    binance = next(v for v in report["assets"][0]["venues"] if v["exchange"] == "binance")
+    assert binance["current_rate_pct"] == pytest.approx(float(raw) * 100, abs=1e-9)
 
 
 def test_csv_output(built):

@@ -10,7 +10,8 @@ JSON shape (schema_version 1), all rates in percent per 8 hours unless the key s
     "venues": [{"exchange": str, "instrument": str, "funding_interval_hours": int,
                 "current_rate_8h_pct": float, "current_rate_pct": float (per interval),
                 "avg_24h_rate_8h_pct": float | null, "avg_7d_rate_8h_pct": float | null,
-                "next_funding_at": ISO-8601 UTC, "next_funding_in_seconds": int,
+                "next_funding_at": ISO-8601 UTC | null, "next_funding_in_seconds": int | null
+                (null for venues that accrue funding continuously: Deribit, GMX),
                 "oi_usd": float | null, "as_of": ISO-8601 UTC}]
   }]
 }
@@ -43,6 +44,10 @@ VENUE_NAMES = {
 
 def _p(x: float | None) -> float | None:
     return None if x is None else round(x * 100, 6)
+
+
+def _iso(t: datetime | None) -> str | None:
+    return None if t is None else t.astimezone(UTC).isoformat()
 
 
 def build(con: duckdb.DuckDBPyConnection, assets: list[str], now: datetime | None = None) -> dict:
@@ -90,8 +95,12 @@ def build(con: duckdb.DuckDBPyConnection, assets: list[str], now: datetime | Non
                         "current_rate_pct": _p(v["current_funding_rate"]),
                         "avg_24h_rate_8h_pct": _p(v["avg_24h_rate_8h"]),
                         "avg_7d_rate_8h_pct": _p(v["avg_7d_rate_8h"]),
-                        "next_funding_at": v["next_funding_at"].astimezone(UTC).isoformat(),
-                        "next_funding_in_seconds": int((v["next_funding_at"] - v["as_of"]).total_seconds()),
+                        "next_funding_at": _iso(v["next_funding_at"]),
+                        "next_funding_in_seconds": (
+                            None
+                            if v["next_funding_at"] is None
+                            else int((v["next_funding_at"] - v["as_of"]).total_seconds())
+                        ),
                         "oi_usd": v["oi_usd"],
                         "as_of": v["as_of"].astimezone(UTC).isoformat(),
                     }
@@ -126,7 +135,11 @@ def render_table(report: dict) -> str:
                     pct(_frac(v["current_rate_8h_pct"])),
                     pct(_frac(v["avg_24h_rate_8h_pct"])),
                     pct(_frac(v["avg_7d_rate_8h_pct"])),
-                    duration(timedelta(seconds=v["next_funding_in_seconds"])),
+                    (
+                        "continuous"
+                        if v["next_funding_in_seconds"] is None
+                        else duration(timedelta(seconds=v["next_funding_in_seconds"]))
+                    ),
                 ]
             )
         lines += table(["Exchange", "Current", "24h Avg", "7d Avg", "Next Payment"], rows, [16, 11, 11, 11, 14])

@@ -35,7 +35,7 @@
 }}
 
 {% set divergence_span_hours = var('oi_divergence_min_days') * 24 %}
-{% set horizons = {'oi_change_24h': 24, 'oi_change_48h': 48, 'oi_change_7d': 168,
+{% set horizons = {'oi_change_24h': 24, 'oi_change_48h': 48, 'oi_change_72h': 72, 'oi_change_7d': 168,
                    'oi_change_divergence_span': divergence_span_hours} %}
 {% set divergence_hours_cap = 720 %}
 
@@ -202,6 +202,7 @@ select
     total_oi_usd,
     oi_change_24h,
     oi_change_48h,
+    oi_change_72h,
     oi_change_7d,
     price_close,
     price_change_24h,

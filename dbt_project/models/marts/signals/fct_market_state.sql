@@ -51,21 +51,38 @@ with rules as (
             and total_oi_usd <= oi_30d_min * (1 + {{ var('scenario_oi_near_low') }})
             and oi_change_24h < 0
             and vol_ratio_30d <= {{ var('scenario_vacuum_vol_ratio') }}
-            and long_density_3_5 < {{ var('scenario_dense_share') }}
-            and short_density_3_5 < {{ var('scenario_dense_share') }},
+            and long_density_3_5 < {{ var('scenario_sparse_share') }}
+            and short_density_3_5 < {{ var('scenario_sparse_share') }},
             false
         ) as is_vacuum,
         -- 6. Pre-event build: moderate directional funding (above neutral, below the squeeze level), OI up
-        --    >= 15 % in 48 h, dense levels on both sides close to price.
+        --    >= 15 % in 48 h, level mass on both sides within 5 % of price.
         coalesce(
             abs(funding_8h) >= {{ var('funding_neutral_8h') }}
             and abs(funding_8h) < {{ var('scenario_long_squeeze_funding_8h') }}
             and oi_change_48h >= {{ var('scenario_pre_event_oi_change_48h') }}
-            and long_density_3_5 >= {{ var('scenario_dense_share') }}
-            and short_density_3_5 >= {{ var('scenario_dense_share') }},
+            and long_levels_usd_within_5 / nullif(total_oi_usd, 0) >= {{ var('scenario_dense_share') }}
+            and short_levels_usd_within_5 / nullif(total_oi_usd, 0) >= {{ var('scenario_dense_share') }},
             false
         ) as is_pre_event
     from {{ ref('int_market_state_inputs') }}
+)
+,
+
+persistent as (
+    -- A rule counts once it has held in each of the last scenario_min_hours hours (hours are contiguous
+    -- per asset: the price spine has no gaps).
+    select
+        *,
+        {%- for flag in ['is_long_squeeze', 'is_short_squeeze', 'is_healthy_trend', 'is_exhaustion', 'is_vacuum',
+                         'is_pre_event'] %}
+        coalesce(count(*) filter (where {{ flag }}) over recent = {{ var('scenario_min_hours') }}, false)
+            as {{ flag }}_held{{ ',' if not loop.last }}
+        {%- endfor %}
+    from rules
+    window recent as (
+        partition by asset order by hour_at rows between {{ var('scenario_min_hours') - 1 }} preceding and current row
+    )
 )
 
 select
@@ -98,20 +115,20 @@ select
     nearest_dense_short_price,
     nearest_dense_short_distance,
     coalesce(near_dense_level, false) as near_dense_level,
-    is_long_squeeze,
-    is_short_squeeze,
-    is_healthy_trend,
-    is_exhaustion,
-    is_vacuum,
-    is_pre_event,
+    is_long_squeeze_held as is_long_squeeze,
+    is_short_squeeze_held as is_short_squeeze,
+    is_healthy_trend_held as is_healthy_trend,
+    is_exhaustion_held as is_exhaustion,
+    is_vacuum_held as is_vacuum,
+    is_pre_event_held as is_pre_event,
     -- When several rules hold, the most specific wins: exhaustion is a squeeze setup that is still
     -- accelerating; squeezes outrank the pre-event build; vacuum and healthy trend are the quiet states.
     cast(case
-        when is_exhaustion then 4
-        when is_long_squeeze then 1
-        when is_short_squeeze then 2
-        when is_pre_event then 6
-        when is_vacuum then 5
-        when is_healthy_trend then 3
+        when is_exhaustion_held then 4
+        when is_long_squeeze_held then 1
+        when is_short_squeeze_held then 2
+        when is_pre_event_held then 6
+        when is_vacuum_held then 5
+        when is_healthy_trend_held then 3
     end as integer) as active_scenario
-from rules
+from persistent

@@ -43,8 +43,7 @@ oi as (
         oi_30d_median,
         oi_30d_min,
         oi_vs_30d_median,
-        total_oi_usd / nullif(lag(total_oi_usd, 72) over (partition by asset order by hour_at), 0) - 1
-            as oi_change_72h,
+        oi_change_72h,
         lag(oi_change_24h, 24) over (partition by asset order by hour_at) as oi_change_24h_prev
     from {{ ref('fct_open_interest_signals') }}
 ),
