@@ -70,13 +70,16 @@ options as (
 ),
 
 basis as (
-    select
-        asset,
-        cast(date_trunc('day', observed_at) as date) as day,
-        max(basis_apr) as best_basis_apr
-    from {{ ref('fct_basis') }}
-    where contract_type = 'future'
-    group by all
+    -- The best annualised dated-futures basis at the day's last snapshot. A contract hours from expiry
+    -- annualises a tiny basis over a tiny time: not a carry anyone can trade, hence days_to_expiry >= 1.
+    select asset, day, max(basis_apr) as best_basis_apr
+    from (
+        select asset, cast(date_trunc('day', observed_at) as date) as day, basis_apr
+        from {{ ref('fct_basis') }}
+        where contract_type = 'future' and days_to_expiry >= 1
+        qualify observed_at = max(observed_at) over (partition by asset, cast(date_trunc('day', observed_at) as date))
+    )
+    group by asset, day
 ),
 
 scenario as (

@@ -37,7 +37,7 @@ with conditions as (
         least(nearest_dense_long_distance, nearest_dense_short_distance),
         {{ var('alert_level_proximity') }}
     from {{ ref('fct_market_state') }}
-    where near_dense_level
+    where least(nearest_dense_long_distance, nearest_dense_short_distance) <= {{ var('alert_level_proximity') }}
 
     union all
     -- Cross-venue funding spread (max - min per 8 h) above 0.03 %.
