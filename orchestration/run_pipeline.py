@@ -21,10 +21,10 @@ def _log(msg: str) -> None:
     print(f"[pipeline {datetime.now(UTC):%H:%M:%S}] {msg}", flush=True)
 
 
-def run(days: int, use_simulator: bool, episodes: list[str] | None = None) -> int:
+def run(days: int, use_simulator: bool, episodes: list[str] | None = None, now: datetime | None = None) -> int:
     from simulator.process import running_simulator
 
-    sim_ctx = running_simulator(episodes=episodes) if use_simulator else contextlib.nullcontext()
+    sim_ctx = running_simulator(episodes=episodes, now=now) if use_simulator else contextlib.nullcontext()
     with sim_ctx as sim:
         if sim is not None:
             os.environ["DW_SIMULATOR_URL"] = sim.root
@@ -40,7 +40,7 @@ def run(days: int, use_simulator: bool, episodes: list[str] | None = None) -> in
         instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
         # Step-level chatter stays in the run's log (Dagster UI); the shell gets warnings and our lines.
         quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("DW_LOG_LEVEL", "WARNING")}}}}
-        now = datetime.now(UTC)
+        now = now or datetime.now(UTC)
         hour_key = hourly_partitions.get_partition_key_for_timestamp(now.timestamp())
         first_day = (now - timedelta(days=days - 1)).strftime("%Y-%m-%d")
         last_day = daily_partitions.get_partition_key_for_timestamp(now.timestamp())
@@ -91,7 +91,24 @@ def main(argv: list[str] | None = None) -> int:
         help="with --simulator: place a scripted market episode (repeatable; replaces the default schedule), "
         "e.g. long_squeeze:BTC@2026-11-10T00:00:00Z",
     )
+    p.add_argument(
+        "--now",
+        metavar="TIME",
+        help="with --simulator: run as if it were this UTC instant (the simulator's clock stands still there), "
+        "so a scripted market gives the same data on any day, e.g. 2026-11-21T08:00:00Z",
+    )
     args = p.parse_args(argv)
+    now = None
+    if args.now:
+        if not args.simulator:
+            p.error("--now needs --simulator (the live venues only serve the present)")
+        try:
+            now = datetime.fromisoformat(args.now.replace("Z", "+00:00"))
+        except ValueError:
+            p.error(f"--now must be an ISO-8601 instant like 2026-11-21T08:00:00Z, got {args.now!r}")
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        now = now.astimezone(UTC)
     if not 1 <= args.days <= 400:
         p.error("--days must be between 1 and 400")
     if args.episode and not args.simulator:
@@ -104,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                 parse_episode(text)
             except ValueError as exc:
                 p.error(str(exc))
-    return run(args.days, args.simulator, args.episode)
+    return run(args.days, args.simulator, args.episode, now)
 
 
 if __name__ == "__main__":

@@ -75,24 +75,37 @@ EPISODE_PLAN = (
     ("vacuum", "SOL", 13 * 24),
 )
 EPISODE_DAYS = 24  # three days of history before the first episode: 24 h and 72 h look-backs are filled
+# The run happens "at" this instant (the simulator's clock stands still there), so the market, noise included,
+# is the same on every day the suite runs.
+EPISODE_NOW = "2026-11-21T08:00:00+00:00"
 
 
 @pytest.fixture(scope="session")
 def episode_market(tmp_path_factory):
     """Run `run_pipeline --simulator --days 24 --episode ...` once; yield (env, published path, episodes)."""
     import os
-    from datetime import UTC, datetime, timedelta
+    from datetime import datetime, timedelta
 
     from simulator.episodes import schedule
 
-    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    now = datetime.fromisoformat(EPISODE_NOW)
     episodes = [schedule(name, asset, now - timedelta(hours=hours)) for name, asset, hours in EPISODE_PLAN]
     tmp = tmp_path_factory.mktemp("episode_market")
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "DW_SIMULATOR_URL")}
     env.update(DW_WAREHOUSE_PATH=str(tmp / "warehouse.duckdb"), DW_ASSETS="BTC,ETH,SOL")
     args = [a for e in episodes for a in ("--episode", f"{e.name}:{e.asset}@{e.start.isoformat()}")]
     proc = subprocess.run(
-        [sys.executable, "-m", "orchestration.run_pipeline", "--simulator", "--days", str(EPISODE_DAYS), *args],
+        [
+            sys.executable,
+            "-m",
+            "orchestration.run_pipeline",
+            "--simulator",
+            "--now",
+            EPISODE_NOW,
+            "--days",
+            str(EPISODE_DAYS),
+            *args,
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -3,7 +3,30 @@
 -- alert_rearm_hours consecutive hours, so a rate hovering around its threshold does not re-fire every hour.
 -- alert_id is a hash of (type, asset, exchange, first hour): re-runs and backfills give the same ids, which is
 -- what lets the delivery sensor send each alert exactly once.
-with conditions as (
+with diverging as (
+    -- Price and OI moving opposite ways over 72 h. The 72 h window (not 24 h) because a multi-day divergence
+    -- carries daily noise: a day of flat price would otherwise break the run.
+    select
+        asset,
+        hour_at,
+        coalesce(sign(price_change_72h) * sign(oi_change_72h) = -1, false) as is_diverging,
+        epoch(hour_at) // 3600 as hour_no
+    from {{ ref('fct_market_state') }}
+),
+
+divergence_runs as (
+    select
+        asset,
+        hour_at,
+        row_number() over (partition by asset, island order by hour_at) as divergence_hours
+    from (
+        select *, hour_no - row_number() over (partition by asset order by hour_at) as island
+        from diverging
+        where is_diverging
+    )
+),
+
+conditions as (
     -- Funding beyond +-0.05 % per 8 h on a venue (the venue's primary perpetual).
     select
         'funding_extreme' as alert_type,
@@ -22,9 +45,9 @@ with conditions as (
     where oi_change_24h > {{ var('alert_oi_change_24h') }}
 
     union all
-    -- OI and price moving in opposite directions for more than 48 hours.
+    -- OI and price moving in opposite directions for more than 48 hours (see divergence_runs).
     select 'oi_price_divergence', asset, null, hour_at, divergence_hours, {{ var('alert_divergence_hours') }}
-    from {{ ref('fct_open_interest_signals') }}
+    from divergence_runs
     where divergence_hours > {{ var('alert_divergence_hours') }}
 
     union all

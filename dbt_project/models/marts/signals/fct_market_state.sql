@@ -32,14 +32,17 @@ with rules as (
                 < {{ var('scenario_dense_share') }},
             false
         ) as is_healthy_trend,
-        -- 4. Exhaustion: funding extreme and still rising in the trend's direction, OI accelerating (the 24 h
-        --    change larger than the previous day's and positive), levels building on the opposite side.
+        -- 4. Exhaustion: funding extreme and still rising in the trend's direction (by at least the moderate
+        --    acceleration over a day, from a level that was already high: a jump from neutral is a squeeze
+        --    setup, not exhaustion), OI accelerating
+        --    (the last day's growth above the 72 h average daily growth), levels building on the opposite side.
         coalesce(
             trend <> 0
             and funding_8h * trend >= {{ var('funding_extreme_8h') }}
-            and funding_accel_8h * trend > 0
+            and funding_8h_prev * trend >= {{ var('funding_high_8h') }}
+            and (funding_8h - funding_8h_prev) * trend >= {{ var('funding_accel_moderate_8h') }}
             and oi_change_24h > 0
-            and oi_change_24h > oi_change_24h_prev
+            and oi_change_24h > oi_change_72h / 3
             and (case when trend > 0 then long_levels_usd_within_5 - long_levels_usd_within_5_prev
                       else short_levels_usd_within_5 - short_levels_usd_within_5_prev end) > 0,
             false
@@ -70,18 +73,19 @@ with rules as (
 ,
 
 persistent as (
-    -- A rule counts once it has held in each of the last scenario_min_hours hours (hours are contiguous
-    -- per asset: the price spine has no gaps).
+    -- A rule counts once it has held in at least scenario_min_hours of the last scenario_window_hours hours,
+    -- this one included (hours are contiguous per asset: the price spine has no gaps).
     select
         *,
         {%- for flag in ['is_long_squeeze', 'is_short_squeeze', 'is_healthy_trend', 'is_exhaustion', 'is_vacuum',
                          'is_pre_event'] %}
-        coalesce(count(*) filter (where {{ flag }}) over recent = {{ var('scenario_min_hours') }}, false)
+        coalesce({{ flag }} and count(*) filter (where {{ flag }}) over recent >= {{ var('scenario_min_hours') }}, false)
             as {{ flag }}_held{{ ',' if not loop.last }}
         {%- endfor %}
     from rules
     window recent as (
-        partition by asset order by hour_at rows between {{ var('scenario_min_hours') - 1 }} preceding and current row
+        partition by asset order by hour_at
+        rows between {{ var('scenario_window_hours') - 1 }} preceding and current row
     )
 )
 

@@ -43,8 +43,7 @@ oi as (
         oi_30d_median,
         oi_30d_min,
         oi_vs_30d_median,
-        oi_change_72h,
-        lag(oi_change_24h, 24) over (partition by asset order by hour_at) as oi_change_24h_prev
+        oi_change_72h
     from {{ ref('fct_open_interest_signals') }}
 ),
 
@@ -58,9 +57,6 @@ levels as (
         short_density_3_5,
         long_levels_usd_within_5,
         short_levels_usd_within_5,
-        lag(long_levels_usd_within_5, 24) over (partition by asset order by hour_at) as long_levels_usd_within_5_prev,
-        lag(short_levels_usd_within_5, 24) over (partition by asset order by hour_at)
-            as short_levels_usd_within_5_prev,
         nearest_dense_long_price,
         nearest_dense_long_distance,
         nearest_dense_short_price,
@@ -84,7 +80,6 @@ joined as (
         f.fade_signal,
         oi.total_oi_usd,
         oi.oi_change_24h,
-        oi.oi_change_24h_prev,
         oi.oi_change_48h,
         oi.oi_change_72h,
         oi.price_change_24h,
@@ -98,8 +93,6 @@ joined as (
         coalesce(lv.short_density_3_5, 0) as short_density_3_5,
         lv.long_levels_usd_within_5,
         lv.short_levels_usd_within_5,
-        lv.long_levels_usd_within_5_prev,
-        lv.short_levels_usd_within_5_prev,
         lv.nearest_dense_long_price,
         lv.nearest_dense_long_distance,
         lv.nearest_dense_short_price,
@@ -111,4 +104,13 @@ joined as (
     left join levels as lv using (asset, hour_at)
 )
 
-select * from joined
+-- Day-ago values are read on the joined rows, which follow the gap-free price spine: 24 rows are 24 hours
+-- even when an input mart has a missing hour.
+select
+    *,
+    lag(funding_8h, 24) over day_ago as funding_8h_prev,
+    lag(oi_change_24h, 24) over day_ago as oi_change_24h_prev,
+    lag(long_levels_usd_within_5, 24) over day_ago as long_levels_usd_within_5_prev,
+    lag(short_levels_usd_within_5, 24) over day_ago as short_levels_usd_within_5_prev
+from joined
+window day_ago as (partition by asset order by hour_at)
