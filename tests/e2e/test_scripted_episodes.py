@@ -7,6 +7,9 @@ from datetime import timedelta
 import duckdb
 import pytest
 
+# The shared scripted-market run (tests/conftest.py episode_market) takes several minutes on 2 cores.
+pytestmark = pytest.mark.timeout(2700)
+
 # Episode -> (scenario it scripts, the phase in which it must be detected).
 SCRIPTED = {
     "long_squeeze": (1, "build_up"),

@@ -12,6 +12,9 @@ import pytest
 
 from tests.conftest import ROOT
 
+# The shared scripted-market run (tests/conftest.py episode_market) takes several minutes on 2 cores.
+pytestmark = pytest.mark.timeout(2700)
+
 
 def _cli(args, env, check=False):
     return subprocess.run(
