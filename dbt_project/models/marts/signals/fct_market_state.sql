@@ -34,8 +34,8 @@ with rules as (
         ) as is_healthy_trend,
         -- 4. Exhaustion: funding extreme and still rising in the trend's direction (by at least the moderate
         --    acceleration over a day, from a level that was already high: a jump from neutral is a squeeze
-        --    setup, not exhaustion), OI accelerating
-        --    (the last day's growth above the 72 h average daily growth), levels building on the opposite side.
+        --    setup, not exhaustion), OI accelerating (the last day's growth above the 72 h average daily
+        --    growth), levels building on the opposite side.
         coalesce(
             trend <> 0
             and funding_8h * trend >= {{ var('funding_extreme_8h') }}
@@ -69,8 +69,7 @@ with rules as (
             false
         ) as is_pre_event
     from {{ ref('int_market_state_inputs') }}
-)
-,
+),
 
 persistent as (
     -- A rule counts once it has held in at least scenario_min_hours of the last scenario_window_hours hours,
