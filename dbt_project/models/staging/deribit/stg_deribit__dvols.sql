@@ -57,3 +57,6 @@ select
     candle_at + interval 1 hour <= server_at as is_complete,
     fetched_at
 from typed
+-- A candle stamped at (or after) the server's time has not started: its "close" is only its open, and its
+-- observed_at would equal the previous candle's end.
+where candle_at < server_at
