@@ -8,7 +8,8 @@ from ingest.config import Settings, parse_assets
 
 
 class VenueSettings(ConfigurableResource):
-    """Where the venues are. Empty fields fall back to the environment (DW_SIMULATOR_URL, DW_ASSETS)."""
+    """Where the venues are. Empty fields fall back to the environment (DW_SIMULATOR_URL, DW_ASSETS,
+    DW_SIMULATOR_NOW)."""
 
     simulator_url: str | None = None
     assets: str | None = None
@@ -19,4 +20,5 @@ class VenueSettings(ConfigurableResource):
             assets=parse_assets(self.assets) if self.assets else base.assets,
             simulator_url=self.simulator_url or base.simulator_url,
             api_keys=base.api_keys,
+            simulator_now=base.simulator_now,
         )

@@ -28,6 +28,8 @@ def run(days: int, use_simulator: bool, episodes: list[str] | None = None, now: 
     with sim_ctx as sim:
         if sim is not None:
             os.environ["DW_SIMULATOR_URL"] = sim.root
+            if now is not None:  # snapshot assets take "the current hour" from the simulator's clock
+                os.environ["DW_SIMULATOR_NOW"] = now.isoformat()
             _log(f"exchange simulator serving at {sim.root} (simulated data)")
         t0 = time.monotonic()
         # Imported here so `--help` stays instant and the environment above is in place first.

@@ -7,7 +7,7 @@ good slice in place, keeps the failed bodies in raw.fetch_failures, and fails on
 asset with its typed cause.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from dagster import (
     AssetCheckResult,
@@ -82,7 +82,7 @@ def build_raw_asset(spec: DatasetSpec) -> AssetsDefinition:
         for partition_key in context.partition_keys:
             tw = partitions.time_window_for_partition_key(partition_key)
             window = TimeWindow(tw.start.astimezone(UTC), tw.end.astimezone(UTC))
-            if not is_history and not window.contains(datetime.now(UTC)):
+            if not is_history and not window.contains(settings.now()):
                 raise Failure(
                     description=f"{spec.key}: snapshot data exists only for the current hour; partition "
                     f"{partition_key} is not current and cannot be backfilled from the venue.",
