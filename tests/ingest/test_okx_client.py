@@ -307,8 +307,9 @@ def test_instruments_every_swap_and_future_and_the_configured_option_chains(sett
         "quarter",
         "next_quarter",
     }
-    assert len(btc_options) == len(options.chain(market, "okx", "BTC", NOW))
-    assert len(eth_options) == len(options.chain(market, "okx", "ETH", NOW))
+    # The chain listed at the moment of each answer (strikes follow the spot price as the session runs).
+    assert len(btc_options) == len(options.chain(market, "okx", "BTC", result.responses[2].fetched_at))
+    assert len(eth_options) == len(options.chain(market, "okx", "ETH", result.responses[3].fetched_at))
     assert sol_options == []  # OKX lists no SOL options: an empty chain is a valid snapshot
     assert {(r["ctVal"], r["ctMult"], r["settleCcy"]) for r in btc_options} == {("1", "0.01", "BTC")}
     assert [r.params for r in result.responses][:3] == [
@@ -351,7 +352,7 @@ def test_open_interest_in_contracts_coin_and_usd(settings, market):
     mark = market.mark_price("okx", "BTC-USDT-SWAP", from_ms(btc["ts"]))
     assert float(btc["oiUsd"]) == pytest.approx(coin * mark, rel=1e-6)
     assert len(_data(result.responses[1])) == 36
-    assert len(_data(result.responses[2])) == len(options.chain(market, "okx", "BTC", NOW))
+    assert len(_data(result.responses[2])) == len(options.chain(market, "okx", "BTC", result.responses[2].fetched_at))
     assert _land("open_interest", result.responses, THIS_HOUR).passed
 
 
@@ -434,8 +435,9 @@ def test_liquidation_orders_of_the_recent_day(settings, market):
 def test_option_summary(settings, market):
     result = _fetch("option_summary", settings, THIS_HOUR)
     btc, eth, sol = (_data(r) for r in result.responses)
-    assert len(btc) == len(options.chain(market, "okx", "BTC", NOW)) and len(eth) > 0 and sol == []
-    calls = {(f"{q.expiry:%y%m%d}", q.strike): q for q in options.chain(market, "okx", "BTC", NOW) if q.is_call}
+    btc_chain = options.chain(market, "okx", "BTC", result.responses[0].fetched_at)
+    assert len(btc) == len(btc_chain) and len(eth) > 0 and sol == []
+    calls = {(f"{q.expiry:%y%m%d}", q.strike): q for q in btc_chain if q.is_call}
     row = next(r for r in btc if r["instId"].endswith("-C"))
     _, _, expiry, strike, _ = row["instId"].split("-")
     assert float(row["markVol"]) == pytest.approx(calls[(expiry, float(strike))].mark_iv, abs=0.02)  # a fraction
@@ -448,7 +450,7 @@ def test_option_tickers(sim_env, market):
     eth = Settings(simulator_url=sim_env.root, assets=("ETH",))
     result = _fetch("option_tickers", eth, THIS_HOUR, timeout=httpx.Timeout(90.0, connect=5.0))
     rows = _data(result.responses[0])
-    assert len(rows) == len(options.chain(market, "okx", "ETH", NOW))
+    assert len(rows) == len(options.chain(market, "okx", "ETH", result.responses[0].fetched_at))
     assert {r["instType"] for r in rows} == {"OPTION"} and all(r["instId"].startswith("ETH-USD-") for r in rows)
     assert result.responses[0].params == {"instType": "OPTION", "instFamily": "ETH-USD"}
     assert _land("option_tickers", result.responses, THIS_HOUR).passed
