@@ -51,21 +51,15 @@ deduplicated as (
 gaps as (
     select
         *,
-        -- Rounded in case settlement stamps ever carry a few ms of jitter (Binance's do).
-        round(epoch(funding_at - lag(funding_at) over w) / 3600.0) as hours_since_previous,
-        round(epoch(lead(funding_at) over w - funding_at) / 3600.0) as hours_to_next
+        {{ settlement_gaps('funding_at', 'instrument') }}
     from deduplicated
-    window w as (partition by instrument order by funding_at)
 ),
 
 with_interval as (
     select
         gaps.*,
-        cast(case
-            when hours_since_previous in (1, 2, 4, 8) then hours_since_previous
-            when hours_to_next in (1, 2, 4, 8) then hours_to_next
-            else coalesce(instruments.funding_interval_hours, 8)
-        end as double) as funding_interval_hours
+        cast({{ interval_from_settlement_gaps('coalesce(instruments.funding_interval_hours, 8)') }} as double)
+            as funding_interval_hours
     from gaps
     left join {{ ref('stg_bybit__instruments') }} as instruments using (instrument)
 )
