@@ -17,3 +17,6 @@ class RecordShape:
     # None when the payload itself is the record or the list of records.
     records_path: str | None = None
     time_unit: str = "ms"  # how time_field is written: 'ms' or 's' epoch numbers, or 'iso' (ISO-8601 text)
+    # Numeric fields the venue is documented to send either as a number or as digits in a string; any other
+    # field declared numeric in `structure` that arrives as a string is type drift and fails the raw check.
+    text_numbers: tuple[str, ...] = ()

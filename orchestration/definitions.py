@@ -13,6 +13,7 @@ from orchestration.assets.dbt import dbt_models, dbt_project
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.raw import RAW_ASSETS
 from orchestration.assets.streams import STREAM_ASSETS
+from orchestration.checks import GATE_CHECKS
 from orchestration.jobs import history_job, marts_job, snapshots_job, stream_loads_job
 from orchestration.resources import VenueSettings
 from orchestration.schedules import (
@@ -21,6 +22,7 @@ from orchestration.schedules import (
     marts_schedule,
     stream_loads_schedule,
 )
+from orchestration.sensors import alerts_delivery
 
 # dbt lives in the same virtual environment as Dagster; find it even when the venv is not activated.
 _venv_dbt = Path(sys.executable).with_name("dbt")
@@ -28,8 +30,10 @@ DBT_EXECUTABLE = str(_venv_dbt) if _venv_dbt.exists() else "dbt"
 
 defs = Definitions(
     assets=[*RAW_ASSETS.values(), *STREAM_ASSETS.values(), dbt_models, published_warehouse],
+    asset_checks=[*GATE_CHECKS],
     jobs=[snapshots_job, stream_loads_job, history_job, marts_job],
     schedules=[hourly_snapshots_schedule, stream_loads_schedule, daily_history_schedule, marts_schedule],
+    sensors=[alerts_delivery],
     resources={
         "venue_settings": VenueSettings(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),

@@ -11,11 +11,16 @@ from orchestration.assets.dbt import dbt_models
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.raw import HISTORY_RAW_ASSETS, SNAPSHOT_RAW_ASSETS
 from orchestration.assets.streams import STREAM_ASSETS
+from orchestration.checks import GATE_CHECKS
 from orchestration.partitions import daily_partitions, hourly_partitions
+
+# The gate's checks run in the marts job only (the raw gate checks raw assets, but what it guards is
+# publishing, not the load: the load job's own blocking check already reports each partition).
+_GATE = AssetSelection.checks(*GATE_CHECKS)
 
 snapshots_job = define_asset_job(
     "hourly_snapshots",
-    selection=AssetSelection.assets(*SNAPSHOT_RAW_ASSETS),
+    selection=AssetSelection.assets(*SNAPSHOT_RAW_ASSETS) - _GATE,
     partitions_def=hourly_partitions,
     executor_def=in_process_executor,
     description="Snapshot every venue's current state (funding, prices, open interest, chains) for this hour.",
@@ -23,7 +28,7 @@ snapshots_job = define_asset_job(
 
 stream_loads_job = define_asset_job(
     "hourly_stream_loads",
-    selection=AssetSelection.assets(*STREAM_ASSETS.values()),
+    selection=AssetSelection.assets(*STREAM_ASSETS.values()) - _GATE,
     partitions_def=hourly_partitions,
     executor_def=in_process_executor,
     description="Load the liquidation collector's files of the hour that just closed into the raw layer.",
@@ -31,7 +36,7 @@ stream_loads_job = define_asset_job(
 
 history_job = define_asset_job(
     "daily_history",
-    selection=AssetSelection.assets(*HISTORY_RAW_ASSETS),
+    selection=AssetSelection.assets(*HISTORY_RAW_ASSETS) - _GATE,
     partitions_def=daily_partitions,
     executor_def=in_process_executor,
     description="Fetch settled history (funding, OI history, candles, trades) for the day's partition.",
@@ -39,8 +44,9 @@ history_job = define_asset_job(
 
 marts_job = define_asset_job(
     "marts",
-    selection=AssetSelection.assets(dbt_models, published_warehouse),
+    selection=AssetSelection.assets(dbt_models, published_warehouse) | _GATE,
     partitions_def=daily_partitions,
     executor_def=in_process_executor,
-    description="Build the dbt marts for the day's window, run the checks, publish the warehouse.",
+    description="Gate the raw inputs, build the dbt marts for the day's window with their tests, run the "
+    "Great Expectations suites, then publish the warehouse. Any failed blocking check stops publishing.",
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 import time
@@ -21,13 +22,22 @@ def _log(msg: str) -> None:
     print(f"[pipeline {datetime.now(UTC):%H:%M:%S}] {msg}", flush=True)
 
 
-def run(days: int, use_simulator: bool, episodes: list[str] | None = None, now: datetime | None = None) -> int:
+def run(
+    days: int,
+    use_simulator: bool,
+    episodes: list[str] | None = None,
+    now: datetime | None = None,
+    faults: list[dict] | None = None,
+) -> int:
     from simulator.process import running_simulator
 
     sim_ctx = running_simulator(episodes=episodes, now=now) if use_simulator else contextlib.nullcontext()
     with sim_ctx as sim:
         if sim is not None:
             os.environ["DW_SIMULATOR_URL"] = sim.root
+            for fault in faults or []:
+                sim.add_fault(fault)
+                _log(f"simulator fault injected: {json.dumps(fault, sort_keys=True)}")
             if now is not None:  # snapshot assets take "the current hour" from the simulator's clock
                 os.environ["DW_SIMULATOR_NOW"] = now.isoformat()
             _log(f"exchange simulator serving at {sim.root} (simulated data)")
@@ -73,12 +83,25 @@ def run(days: int, use_simulator: bool, episodes: list[str] | None = None, now: 
             for result in (snap, history, marts):
                 for event in result.all_events:
                     if event.is_failure:
-                        _log(f"    failure: {event.message}")
+                        _log(f"    failure: {event.message.splitlines()[0]}")
+                # The checks that stopped the run, in their own words (the Dagster UI has the full metadata).
+                for evaluation in result.get_asset_check_evaluations():
+                    if not evaluation.passed:
+                        what = f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}"
+                        _log(f"    check failed: {what}: {(evaluation.description or '')[:300]}")
             if not marts.success:
                 _log("the marts run failed; readers keep the last published warehouse")
                 return 1
             _log("some venues failed (see above); the marts were built from the rest and published")
         _log(f"published {published_path()} in {time.monotonic() - t0:.1f}s")
+        from alerts import deliver_from_environment, logger_writing_to
+
+        # The same delivery as the alerts_delivery sensor: their shared ledger keeps them from sending twice.
+        try:
+            report = deliver_from_environment(logger_writing_to(lambda line: _log(f"    {line}")))
+            _log(f"alerts: {report.summary()}")
+        except Exception as exc:  # the publication stands either way; the sensor retries on its next tick
+            _log(f"alerts: not delivered now ({exc}); the alerts_delivery sensor retries")
         return 0
 
 
@@ -99,6 +122,14 @@ def main(argv: list[str] | None = None) -> int:
         help="with --simulator: run as if it were this UTC instant (the simulator's clock stands still there), "
         "so a scripted market gives the same data on any day, e.g. 2026-11-21T08:00:00Z",
     )
+    p.add_argument(
+        "--fault",
+        action="append",
+        metavar="JSON",
+        help="with --simulator: inject a fault (repeatable; see simulator/faults.py), e.g. "
+        '\'{"kind":"drift_rename","venue":"binance","path":"/fapi/v1/fundingRate","count":-1,'
+        '"options":{"field":"fundingRate","to":"funding_rate"}}\' to watch the quality gate stop the run',
+    )
     args = p.parse_args(argv)
     now = None
     if args.now:
@@ -115,6 +146,19 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--days must be between 1 and 400")
     if args.episode and not args.simulator:
         p.error("--episode needs --simulator")
+    faults = []
+    for text in args.fault or []:
+        if not args.simulator:
+            p.error("--fault needs --simulator")
+        try:
+            fault = json.loads(text)
+        except ValueError as exc:
+            p.error(f"--fault must be a JSON object: {exc}")
+        from simulator.faults import KINDS
+
+        if not isinstance(fault, dict) or fault.get("kind") not in KINDS or not fault.get("venue"):
+            p.error(f'--fault needs {{"kind": one of {", ".join(KINDS)}, "venue": ...}}, got {text}')
+        faults.append(fault)
     if args.episode:
         from simulator.episodes import parse_episode
 
@@ -123,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                 parse_episode(text)
             except ValueError as exc:
                 p.error(str(exc))
-    return run(args.days, args.simulator, args.episode, now)
+    return run(args.days, args.simulator, args.episode, now, faults)
 
 
 if __name__ == "__main__":

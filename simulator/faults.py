@@ -10,6 +10,8 @@ A fault affects the next `count` matching requests (-1: until cleared). Kinds:
 - `drift_rename`    rename field `field` to `to` in every object of the body
 - `drift_missing`   drop field `field` from every object
 - `drift_string`    turn the numeric values of field `field` into strings
+- `out_of_range`    set field `field` to `value` in every object (a string stays a string, as the venue
+                    encodes it), e.g. a funding rate of 0.5 per period: a value no venue's cap allows
 - `empty`           empty the body's record list (the venue's envelope stays)
 - `duplicate_page`  send the previous answer of the same path again (a cursor that did not move)
 - `maintenance_gap` leave out records stamped in [`start`, `end`) (ISO times)
@@ -32,6 +34,7 @@ KINDS = (
     "drift_rename",
     "drift_missing",
     "drift_string",
+    "out_of_range",
     "empty",
     "duplicate_page",
     "maintenance_gap",
@@ -201,6 +204,13 @@ def transform_body(fault: Fault, body: object) -> object:
                 d[o["field"]] = str(d[o["field"]])
 
         _walk(body, stringify)
+    elif fault.kind == "out_of_range":
+
+        def overwrite(d):
+            if o["field"] in d:
+                d[o["field"]] = str(o["value"]) if isinstance(d[o["field"]], str) else o["value"]
+
+        _walk(body, overwrite)
     elif fault.kind == "empty":
         target = _largest_list(body)
         if target is not None:

@@ -27,6 +27,11 @@ class SimulatorProcess:
     def reset(self) -> None:
         httpx.post(f"{self.root}/_sim/reset", timeout=10).raise_for_status()
 
+    def add_fault(self, spec: dict) -> None:
+        r = httpx.post(f"{self.root}/_sim/faults", json=spec, timeout=10)
+        if r.status_code != 200:
+            raise ValueError(f"the simulator refused fault {spec}: {r.text}")
+
     def set_limits(self, overrides: dict) -> None:
         httpx.post(f"{self.root}/_sim/limits", json=overrides, timeout=10).raise_for_status()
 

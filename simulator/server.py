@@ -71,7 +71,8 @@ def _venue_handler(ctx: SimContext, venue: VenueSim, route: Route):
             if fault.kind == "truncated":
                 text = text[: max(1, len(text) // 2)]
             elif fault.kind == "duplicate_page":
-                text = ctx.faults.last_bodies.get(key, text)
+                # With no earlier answer to repeat, this one is served and becomes the page repeated next.
+                text = ctx.faults.last_bodies.setdefault(key, text)
             elif fault.kind not in ("timeout",):
                 text = json.dumps(transform_body(fault, body), separators=(",", ":"))
         elif status == 200:

@@ -7,6 +7,7 @@ carries samples so that a failure explains itself in the Dagster UI.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -25,6 +26,7 @@ class RecordShape(Protocol):
     allow_empty: bool
     records_path: str | None
     time_unit: str
+    text_numbers: tuple[str, ...]
 
 
 @dataclass
@@ -76,13 +78,15 @@ def check_raw_partition(
             )
             out.passed = False
             return out
-    # Records may sit inside the venue's envelope ({"result": {"list": [...]}}): look them up first.
+    # Records may sit inside the venue's envelope ({"result": {"list": [...]}}): look them up first. Each
+    # record is kept both as JSON text (j: what the venue sent, for type checks) and typed (r).
     source = "json_extract(payload, ?)" if shape.records_path else "payload"
-    unnest = f"unnest(from_json({source}, ?))" if shape.is_list else f"from_json({source}, ?)"
-    structure = f"[{shape.structure}]" if shape.is_list else shape.structure
-    params = ([shape.records_path] if shape.records_path else []) + [structure, partition_key]
+    records = f"unnest(from_json({source}, '[\"JSON\"]'))" if shape.is_list else f"{source}::json"
+    # Placeholders in text order: the structure, the envelope path (if any), the partition.
+    params = [shape.structure] + ([shape.records_path] if shape.records_path else []) + [partition_key]
     con.execute(
-        f"create or replace temp table _raw_check_records as select {unnest} as r from {table} where partition_key = ?",
+        f"create or replace temp table _raw_check_records as select j, from_json(j, ?) as r "
+        f"from (select {records} as j from {table} where partition_key = ?)",
         params,
     )
     records = con.execute("select count(*) from _raw_check_records").fetchone()[0]
@@ -98,6 +102,16 @@ def check_raw_partition(
             f"schema: {missing} records lack one of the fields {list(required)} (renamed or dropped field?)"
         )
         out.metadata["records_missing_fields"] = missing
+
+    drifted = _numbers_sent_as_text(con, shape)
+    if drifted:
+        out.failures.append(
+            "types: "
+            + "; ".join(
+                f"{n} records carry {f} as a string where the venue sends a number, e.g. {v!r}" for f, n, v in drifted
+            )
+        )
+        out.metadata["records_with_type_drift"] = {f: n for f, n, _ in drifted}
 
     key_list = ", ".join(f"r.{f}" for f in shape.key_fields)
     # Streams have no natural key per message (two liquidations can share a millisecond): no duplicate check.
@@ -139,4 +153,35 @@ def check_raw_partition(
             )
     con.execute("drop table if exists _raw_check_records")
     out.passed = not out.failures
+    return out
+
+
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UBIGINT", "UINTEGER", "FLOAT", "DOUBLE", "DECIMAL")
+
+
+def _numeric_fields(structure: str) -> list[str]:
+    """Top-level fields the shape declares numeric: the venue sends them as JSON numbers."""
+    try:
+        decl = json.loads(structure)
+    except ValueError:
+        return []
+    if not isinstance(decl, dict):
+        return []
+    return [f for f, t in decl.items() if isinstance(t, str) and t.upper().startswith(_NUMERIC)]
+
+
+def _numbers_sent_as_text(con: duckdb.DuckDBPyConnection, shape: RecordShape) -> list[tuple[str, int, str]]:
+    """Fields declared numeric that arrive as JSON strings: schema drift that a cast would hide (DuckDB reads
+    "0.0001" into a DOUBLE), so the next change of that field (to "N/A", to percent) would pass silently."""
+    out = []
+    for f in _numeric_fields(shape.structure):
+        if f in shape.text_numbers:
+            continue
+        n, sample = con.execute(
+            "select count(*), any_value(json_extract(j, ?)::varchar) from _raw_check_records "
+            "where json_type(j, ?) = 'VARCHAR'",
+            [f"$.{f}", f"$.{f}"],
+        ).fetchone()
+        if n:
+            out.append((f, n, sample))
     return out

@@ -536,7 +536,8 @@ def test_a_missing_time_is_caught_and_a_stringified_one_is_read(sim_env, setting
     _fault(sim_env, "drift_string", OI_PATH, count=-1, options={"field": "timestamp"})
     _, result = _history(settings)
     assert isinstance(_body(result.responses[0])[0]["timestamp"], str)
-    assert _land("open_interest_history", result.responses, PAST_DAY).passed  # "1768..." reads as BIGINT
+    # Binance documents this timestamp both ways (shape.text_numbers): "1768..." reads as BIGINT.
+    assert _land("open_interest_history", result.responses, PAST_DAY).passed
 
 
 def test_an_emptied_answer_is_caught_by_the_raw_check(sim_env):

@@ -314,11 +314,13 @@ def test_schema_drift_is_loaded_then_named_by_the_raw_check(sim_env, tmp_path, k
     assert [f.split(":")[0] for f in outcome.failures] == ["schema"] and "3 records" in outcome.failures[0]
 
 
-def test_numbers_sent_as_strings_still_parse_and_pass(sim_env, tmp_path):
+def test_numbers_sent_as_strings_are_named_as_type_drift(sim_env, tmp_path):
     _fault(sim_env, "drift_string", options={"field": "fundingRate"})
     result = fetch_partition(FUNDING, _settings(sim_env), DAY, client=_client(sim_env))
     assert isinstance(json.loads(result.responses[0].payload)[0]["fundingRate"], str)
-    assert _load_and_check(tmp_path, result).passed  # staging's try_cast reads both
+    # Staging's try_cast would read "0.0001", but a changed encoding is a contract change the gate stops.
+    outcome = _load_and_check(tmp_path, result)
+    assert not outcome.passed and outcome.failures[0].startswith("types: 3 records carry fundingRate as a string")
 
 
 def test_a_page_served_again_is_loaded_then_named_duplicates(sim_env, tmp_path):

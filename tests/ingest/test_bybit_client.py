@@ -427,14 +427,17 @@ def test_an_emptied_list_fails_the_raw_check(sim_env):
     assert not outcome.passed and outcome.failures[0].startswith("schema:")
 
 
-def test_harmless_changes_pass_the_raw_check(sim_env):
-    # A maintenance gap drops the 08:00 settlement (staging's gap model reports it, not the raw check); the
-    # envelope's time as a string still parses.
+def test_a_maintenance_gap_passes_the_raw_check_and_a_stringified_time_does_not(sim_env):
+    # A maintenance gap drops the 08:00 settlement (staging's gap model and the mart suites' completeness
+    # report it, not the raw check); the envelope's time turned string is type drift.
     _fault(sim_env, "maintenance_gap", start="2026-01-10T08:00:00Z", end="2026-01-10T09:00:00Z")
-    _fault(sim_env, "drift_string", field="time")
     fetched = _fetch(sim_env, "funding_rates")
     assert len(_rows_by_symbol(fetched)["BTCUSDT"]) == 2
     assert _check("funding_rates", fetched).passed
+    _fault(sim_env, "drift_string", field="time")
+    outcome = _check("funding_rates", _fetch(sim_env, "funding_rates"))
+    assert not outcome.passed and len(outcome.failures) == 1
+    assert outcome.failures[0].startswith("types: 1 records carry time as a string where the venue sends a number")
 
 
 # --- rate limits -------------------------------------------------------------------------------------------

@@ -111,6 +111,8 @@ def test_funding_asks_for_exactly_the_settlements_of_the_window():
     }
     today = TimeWindow(datetime(2026, 11, 21, tzinfo=UTC), datetime(2026, 11, 22, tzinfo=UTC))
     assert funding.funding_history_params(today, datetime(2026, 11, 21, 6, 30, tzinfo=UTC))["limit"] == 7
+    # At 06:00 sharp the 06:00 settlement may not be indexed yet: asking for it would reach into yesterday.
+    assert funding.funding_history_params(today, datetime(2026, 11, 21, 6, 0, tzinfo=UTC))["limit"] == 6
     assert funding.funding_history_params(today, today.start)["limit"] == 1
 
 
@@ -118,7 +120,8 @@ def test_funding_pages_back_from_the_oldest_settlement_until_the_windows_first_h
     p = {**funding.funding_history_params(DAY, LATER), "limit": 2}
     assert funding.next_funding_page(p, [{"effectiveAt": "2026-01-10T06:00:00.219Z"}], DAY) is None  # short
     page = [{"effectiveAt": "2026-01-10T06:00:00.219Z"}, {"effectiveAt": "2026-01-10T05:00:00.219Z"}]
-    assert funding.next_funding_page(p, page, DAY) == {**p, "effectiveBeforeOrAt": "2026-01-10T05:00:00.218Z"}
+    # The next page asks for exactly the hours left before 05:00 (00:00 .. 04:00), so it stops at the window's start.
+    assert funding.next_funding_page(p, page, DAY) == {"effectiveBeforeOrAt": "2026-01-10T05:00:00.218Z", "limit": 5}
     first_hour = [{"effectiveAt": "2026-01-10T01:00:00.219Z"}, {"effectiveAt": "2026-01-10T00:00:00.219Z"}]
     assert funding.next_funding_page(p, first_hour, DAY) is None
     with pytest.raises(SchemaDrift) as drift:

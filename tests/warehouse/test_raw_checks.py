@@ -11,6 +11,7 @@ from warehouse.raw_checks import check_raw_partition
 WINDOW = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC))
 SHAPE = dataset("binance", "funding_rates").shape
 T0 = 1767225600004  # 2026-01-01 00:00:00.004
+QUOTED_T0 = f'"{T0}"'
 
 
 def _check(tmp_path, bodies, status=200):
@@ -52,6 +53,8 @@ def test_a_good_partition_passes(tmp_path):
         ([f"[{_row()}]", f"[{_row()}]"], "duplicates"),
         (['[{"symbol":"BTCUSDT","fundingTimestamp":1767225600004,"fundingRate":"0.0001"}]'], "schema"),
         ([f"[{_row(T0 + 86_400_000)}]"], "window"),
+        # fundingTime is a JSON number at Binance: the same digits as a string are drift, even though they cast.
+        ([f"[{_row(t=QUOTED_T0)}]"], "types"),
     ],
 )
 def test_each_kind_of_bad_partition_is_named(tmp_path, bodies, expected):
@@ -88,3 +91,11 @@ def test_records_inside_an_envelope_with_second_timestamps(tmp_path):
     )
     out = check_raw_partition(con, "raw.bybit__x", "2026-01-01", shape, WINDOW)
     assert [f.split(":")[0] for f in out.failures] == ["window"]
+
+
+def test_type_drift_names_the_field_and_a_sample(tmp_path):
+    out = _check(tmp_path, [f"[{_row(t=QUOTED_T0)},{_row(T0 + 8 * 3600_000)}]"])
+    assert out.failures == [
+        f"types: 1 records carry fundingTime as a string where the venue sends a number, e.g. '\"{T0}\"'"
+    ]
+    assert out.metadata["records_with_type_drift"] == {"fundingTime": 1}

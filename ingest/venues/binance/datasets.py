@@ -28,6 +28,9 @@ def _spec(dataset: str, cadence: Cadence, description: str, make_client, shape: 
 
 
 FUNDING_RECORD = '{"symbol":"VARCHAR","fundingTime":"BIGINT","fundingRate":"VARCHAR"}'
+# The /futures/data statistics: Binance's documented examples send `timestamp` as digits in a string, the
+# live API as a number; both are the venue's own encodings, not drift.
+DOCUMENTED_TEXT_TIMESTAMP = ("timestamp",)
 RATIO_RECORD = (
     '{"symbol":"VARCHAR","longShortRatio":"VARCHAR","longAccount":"VARCHAR","shortAccount":"VARCHAR",'
     '"timestamp":"BIGINT"}'
@@ -155,6 +158,7 @@ DATASETS: tuple[DatasetSpec, ...] = (
             key_fields=("symbol", "timestamp"),
             required_fields=("sumOpenInterest", "sumOpenInterestValue"),
             time_field="timestamp",
+            text_numbers=DOCUMENTED_TEXT_TIMESTAMP,
         ),
         per_asset=lambda c, asset, w: statistics.fetch_open_interest_history(c, usdm_symbol(asset), w),
     ),
@@ -171,6 +175,7 @@ DATASETS: tuple[DatasetSpec, ...] = (
             key_fields=(),
             required_fields=("symbol", "longShortRatio", "longAccount", "shortAccount", "timestamp"),
             time_field="timestamp",
+            text_numbers=DOCUMENTED_TEXT_TIMESTAMP,
         ),
         per_asset=lambda c, asset, w: statistics.fetch_long_short_ratios(c, usdm_symbol(asset), w),
     ),
@@ -186,6 +191,7 @@ DATASETS: tuple[DatasetSpec, ...] = (
             key_fields=(),
             required_fields=("buySellRatio", "buyVol", "sellVol", "timestamp"),
             time_field="timestamp",
+            text_numbers=DOCUMENTED_TEXT_TIMESTAMP,
         ),
         per_asset=lambda c, asset, w: statistics.fetch_taker_volume(c, usdm_symbol(asset), w),
     ),

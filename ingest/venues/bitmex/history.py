@@ -122,10 +122,10 @@ def _fetch_table(client: VenueClient, path: str, dataset: str, params: dict, rec
 
 
 def fetch_funding_history(client: VenueClient, symbol: str, window: TimeWindow) -> list[RawResponse]:
-    due = settlement_due(window, datetime.now(UTC))
+    due = settlement_due(window, client.settings.now())
     return _fetch_table(client, f"{API}/funding", "funding_rates", funding_history_params(symbol, window), due)
 
 
 def fetch_hourly_bins(client: VenueClient, symbol: str, window: TimeWindow) -> list[RawResponse]:
-    due = bin_close_due(window, datetime.now(UTC))
+    due = bin_close_due(window, client.settings.now())
     return _fetch_table(client, f"{API}/trade/bucketed", "candles_1h", hourly_bin_params(symbol, window), due)

@@ -7,7 +7,7 @@ stamped a fraction of a second after its hour (the block that carried it).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from ingest.envelope import RawResponse
 from ingest.errors import SchemaDrift
@@ -19,6 +19,10 @@ from ingest.windows import TimeWindow
 
 HOUR = timedelta(hours=1)
 API_LIMIT = 1000  # the indexer's largest page
+# The settlement of hour h is stamped just after h, once the block carrying it is indexed. The current
+# hour's is not counted on the first page until this long after its hour: a page asking for one settlement
+# more than exists reaches into the previous day. Counting one too few costs nothing (paging fetches it).
+SETTLE_GRACE = timedelta(minutes=5)
 
 
 def first_settlement_hour(window: TimeWindow) -> datetime:
@@ -27,9 +31,9 @@ def first_settlement_hour(window: TimeWindow) -> datetime:
 
 
 def settlements_due(window: TimeWindow, now: datetime) -> int:
-    """Top-of-the-hour settlements in [start, end) that are not in the future."""
+    """Top-of-the-hour settlements in [start, end) already published (their hour is SETTLE_GRACE past)."""
     first = first_settlement_hour(window)
-    last = min(window.end - MS, now)
+    last = min(window.end - MS, now - SETTLE_GRACE)
     return (last - first) // HOUR + 1 if last >= first else 0
 
 
@@ -46,16 +50,19 @@ def next_funding_page(params: dict, rows: list[dict], window: TimeWindow) -> dic
     if len(rows) < params["limit"]:
         return None
     oldest = cursor_time(rows[-1], "effectiveAt")
-    if oldest < first_settlement_hour(window) + HOUR:
+    first = first_settlement_hour(window)
+    if oldest < first + HOUR:
         # The oldest is the window's first settlement (stamped just after its hour): nothing older is in the window.
         return None
-    # One settlement per instant: stepping 1 ms below the oldest neither repeats nor skips one.
-    return {**params, "effectiveBeforeOrAt": iso_ms(oldest - MS)}
+    # One settlement per hour: ask for exactly the hours left in [first, oldest's hour), so the page stops at the
+    # window's start; stepping 1 ms below the oldest neither repeats nor skips one.
+    remaining = (oldest.replace(minute=0, second=0, microsecond=0) - first) // HOUR
+    return {**params, "effectiveBeforeOrAt": iso_ms(oldest - MS), "limit": min(API_LIMIT, remaining)}
 
 
 def fetch_funding_history(client: VenueClient, ticker: str, window: TimeWindow) -> list[RawResponse]:
     path = f"{API}/historicalFunding/{ticker}"
-    params: dict | None = funding_history_params(window, datetime.now(UTC))
+    params: dict | None = funding_history_params(window, client.settings.now())
     pages: list[RawResponse] = []
     while params is not None:
         raw, body = client.get_json(path, params, dataset="funding_rates", costs=ONE_REQUEST, page=len(pages))

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from ingest.envelope import RawResponse
 from ingest.http import VenueClient
@@ -41,5 +41,5 @@ def candles_params(inst_id: str, window: TimeWindow, now: datetime) -> tuple[str
 def fetch_candles(
     client: VenueClient, inst_id: str, window: TimeWindow, now: datetime | None = None
 ) -> list[RawResponse]:
-    path, params = candles_params(inst_id, window, now or datetime.now(UTC))
+    path, params = candles_params(inst_id, window, now or client.settings.now())
     return fetch_pages(client, path, params, PUBLIC, dataset="candles", record_time=lambda row: int(row[0]))

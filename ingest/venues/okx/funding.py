@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from ingest.envelope import RawResponse
 from ingest.http import VenueClient
@@ -36,7 +36,7 @@ def funding_history_params(inst_id: str, window: TimeWindow) -> dict:
 def fetch_funding_history(
     client: VenueClient, inst_id: str, window: TimeWindow, now: datetime | None = None
 ) -> list[RawResponse]:
-    ensure_retained(window, now or datetime.now(UTC), HISTORY_RETENTION, "funding-rate-history")
+    ensure_retained(window, now or client.settings.now(), HISTORY_RETENTION, "funding-rate-history")
     return fetch_pages(
         client,
         "public/funding-rate-history",

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from ingest.envelope import RawResponse
 from ingest.http import VenueClient
@@ -35,7 +35,7 @@ def stat_params(inst_id: str, window: TimeWindow, now: datetime) -> dict:
 def _fetch(
     client: VenueClient, path: str, dataset: str, inst_id: str, window: TimeWindow, now: datetime | None
 ) -> list[RawResponse]:
-    now = now or datetime.now(UTC)
+    now = now or client.settings.now()
     ensure_retained(window, now, RETENTION, path.rsplit("/", 1)[-1])
     params = stat_params(inst_id, window, now)
     return fetch_pages(client, path, params, RUBIK, dataset=dataset, record_time=lambda row: int(row[0]))
