@@ -14,6 +14,7 @@ from orchestration.assets.publish import published_warehouse
 from orchestration.assets.raw import RAW_ASSETS
 from orchestration.assets.streams import STREAM_ASSETS
 from orchestration.checks import GATE_CHECKS
+from orchestration.freshness import FRESHNESS_CHECKS, raw_freshness_sensor
 from orchestration.jobs import history_job, marts_job, snapshots_job, stream_loads_job
 from orchestration.resources import VenueSettings
 from orchestration.schedules import (
@@ -30,10 +31,11 @@ DBT_EXECUTABLE = str(_venv_dbt) if _venv_dbt.exists() else "dbt"
 
 defs = Definitions(
     assets=[*RAW_ASSETS.values(), *STREAM_ASSETS.values(), dbt_models, published_warehouse],
-    asset_checks=[*GATE_CHECKS],
+    # FRESHNESS_CHECKS: one per raw source, deadlines that follow the schedules (orchestration/freshness.py).
+    asset_checks=[*GATE_CHECKS, *FRESHNESS_CHECKS],
     jobs=[snapshots_job, stream_loads_job, history_job, marts_job],
     schedules=[hourly_snapshots_schedule, stream_loads_schedule, daily_history_schedule, marts_schedule],
-    sensors=[alerts_delivery],
+    sensors=[alerts_delivery, raw_freshness_sensor],
     resources={
         "venue_settings": VenueSettings(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),

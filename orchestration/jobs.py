@@ -12,15 +12,18 @@ from orchestration.assets.publish import published_warehouse
 from orchestration.assets.raw import HISTORY_RAW_ASSETS, SNAPSHOT_RAW_ASSETS
 from orchestration.assets.streams import STREAM_ASSETS
 from orchestration.checks import GATE_CHECKS
+from orchestration.freshness import FRESHNESS_CHECKS
 from orchestration.partitions import daily_partitions, hourly_partitions
 
 # The gate's checks run in the marts job only (the raw gate checks raw assets, but what it guards is
-# publishing, not the load: the load job's own blocking check already reports each partition).
+# publishing, not the load: the load job's own blocking check already reports each partition). Freshness
+# checks are evaluated by their sensor against the wall clock, not inside the runs they judge.
 _GATE = AssetSelection.checks(*GATE_CHECKS)
+_NOT_IN_LOAD_RUNS = _GATE | AssetSelection.checks(*FRESHNESS_CHECKS)
 
 snapshots_job = define_asset_job(
     "hourly_snapshots",
-    selection=AssetSelection.assets(*SNAPSHOT_RAW_ASSETS) - _GATE,
+    selection=AssetSelection.assets(*SNAPSHOT_RAW_ASSETS) - _NOT_IN_LOAD_RUNS,
     partitions_def=hourly_partitions,
     executor_def=in_process_executor,
     description="Snapshot every venue's current state (funding, prices, open interest, chains) for this hour.",
@@ -28,7 +31,7 @@ snapshots_job = define_asset_job(
 
 stream_loads_job = define_asset_job(
     "hourly_stream_loads",
-    selection=AssetSelection.assets(*STREAM_ASSETS.values()) - _GATE,
+    selection=AssetSelection.assets(*STREAM_ASSETS.values()) - _NOT_IN_LOAD_RUNS,
     partitions_def=hourly_partitions,
     executor_def=in_process_executor,
     description="Load the liquidation collector's files of the hour that just closed into the raw layer.",
@@ -36,7 +39,7 @@ stream_loads_job = define_asset_job(
 
 history_job = define_asset_job(
     "daily_history",
-    selection=AssetSelection.assets(*HISTORY_RAW_ASSETS) - _GATE,
+    selection=AssetSelection.assets(*HISTORY_RAW_ASSETS) - _NOT_IN_LOAD_RUNS,
     partitions_def=daily_partitions,
     executor_def=in_process_executor,
     description="Fetch settled history (funding, OI history, candles, trades) for the day's partition.",

@@ -7,14 +7,9 @@ from datetime import timedelta
 
 from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, schedule
 
+from orchestration.crons import HISTORY_CRON, MARTS_CRON, SNAPSHOT_CRON, STREAM_LOADS_CRON
 from orchestration.jobs import history_job, marts_job, snapshots_job, stream_loads_job
 from orchestration.partitions import daily_partitions, hourly_partitions
-
-SNAPSHOT_CRON = "5 * * * *"
-STREAM_LOADS_CRON = "7 * * * *"
-HISTORY_CRON = "10 * * * *"
-MARTS_CRON = "20 * * * *"
-
 
 ON = DefaultScheduleStatus.RUNNING
 

@@ -49,6 +49,9 @@ def _csv(report: dict) -> str:
             "oi_usd",
             "as_of",
             "data_mode",
+            # Appended last, so readers of the earlier columns by position are unaffected.
+            "stale",
+            "last_data_at",
         ]
     )
     for a in report["assets"]:
@@ -66,6 +69,8 @@ def _csv(report: dict) -> str:
                     v["oi_usd"],
                     v["as_of"],
                     report["data_mode"],
+                    "true" if v["stale"] else "false",
+                    v["last_data_at"],
                 ]
             )
     return buf.getvalue()

@@ -30,8 +30,11 @@ def utc(t: datetime | None) -> str:
     return "n/a" if t is None else t.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def table(headers: list[str], rows: list[list[str]], widths: list[int]) -> list[str]:
+def table(headers: list[str], rows: list[list[str]], widths: list[int], notes: list[str] | None = None) -> list[str]:
+    """The ruled table; `notes` (one per row, may be empty) are appended after a row's last column."""
+
     def line(cells: list[str]) -> str:
         return "".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
 
-    return [RULE, line(headers), RULE, *(line(r) for r in rows), RULE]
+    notes = notes or [""] * len(rows)
+    return [RULE, line(headers), RULE, *(line(r) + n for r, n in zip(rows, notes, strict=True)), RULE]

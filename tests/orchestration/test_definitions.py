@@ -19,6 +19,7 @@ print(json.dumps({
     "checks": sorted(f"{k.asset_key.to_user_string()}:{k.name}" for k in repo.asset_graph.asset_check_keys),
     "jobs": sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__")),
     "schedules": sorted((s.name, s.cron_schedule, s.default_status.value) for s in defs.schedules),
+    "sensors": sorted((s.name, s.default_status.value) for s in defs.sensors),
 }))
 """
 
@@ -51,6 +52,7 @@ def test_asset_graph_jobs_schedules_and_checks_snapshot():
         "marts/fct_funding_asset_summary",
         "marts/fct_funding_current",
         "marts/fct_funding_rates",
+        "marts/fct_source_freshness",
         "published/warehouse",
         "staging/stg_binance__funding_rates",
     } <= assets
@@ -62,7 +64,9 @@ def test_asset_graph_jobs_schedules_and_checks_snapshot():
         ["stream_loads_schedule", "7 * * * *", "RUNNING"],
     ]
     checks = probe["checks"]
-    # Every raw asset has its blocking raw check.
+    # Every raw asset has its blocking raw check and a freshness check, evaluated by a sensor that is on.
     assert {f"{key}:raw_partition_valid" for key in raw} <= set(checks)
+    assert {f"{key}:freshness_check" for key in raw} <= set(checks)
+    assert ["raw_freshness_sensor", "RUNNING"] in probe["sensors"]
     # dbt tests surface as checks on the marts too.
     assert "marts/fct_funding_current:unique_combination_of_columns_fct_funding_current_exchange__asset" in checks

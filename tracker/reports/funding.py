@@ -4,7 +4,9 @@ JSON shape (schema_version 1), all rates in percent per 8 hours unless the key s
 {
   "report": "funding", "schema_version": 1, "data_mode": "simulator" | "live",
   "assets": [{
-    "asset": "BTC", "as_of": ISO-8601 UTC, "stale": bool,
+    "asset": "BTC", "as_of": ISO-8601 UTC (the newest data of any venue in the report),
+    "stale": bool (as_of more than 2 h before the wall clock: the warehouse is behind),
+    "stale_venues": [str] (exchanges whose "stale" below is true),
     "weighted_rate_8h_pct": float, "weighted_apr_pct": float,
     "weighting": "open_interest" | "equal", "level": str, "sentiment": str,
     "venues": [{"exchange": str, "instrument": str, "funding_interval_hours": int,
@@ -12,7 +14,10 @@ JSON shape (schema_version 1), all rates in percent per 8 hours unless the key s
                 "avg_24h_rate_8h_pct": float | null, "avg_7d_rate_8h_pct": float | null,
                 "next_funding_at": ISO-8601 UTC | null, "next_funding_in_seconds": int | null
                 (null for venues that accrue funding continuously: Deribit, GMX),
-                "oi_usd": float | null, "as_of": ISO-8601 UTC}]
+                "oi_usd": float | null, "as_of": ISO-8601 UTC,
+                "last_data_at": ISO-8601 UTC (the venue's newest data, its as_of),
+                "allowed_lag_hours": float (from marts.fct_source_freshness: the snapshot schedule's allowance),
+                "stale": bool (asset as_of - last_data_at > allowed_lag_hours)}]
   }]
 }
 """
@@ -24,12 +29,12 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from tracker.errors import CliError
+from tracker.freshness import DEFAULT_SNAPSHOT_LAG, behind_by, snapshot_lags, venue_freshness
 from tracker.render import RULE, duration, pct, table, utc
 from tracker.store import FILL_HINT, fetch_dicts
 from tracker.symbols import require_known
 
 SCHEMA_VERSION = 1
-STALE_AFTER = timedelta(hours=2)
 VENUE_NAMES = {
     "binance": "Binance",
     "bybit": "Bybit",
@@ -67,6 +72,7 @@ def build(con: duckdb.DuckDBPyConnection, assets: list[str], now: datetime | Non
         r["asset"]: r
         for r in fetch_dicts(con, f"select * from marts.fct_funding_asset_summary where asset in ({marks})", assets)
     }
+    lags = snapshot_lags(con)
     out_assets = []
     modes = set()
     for asset in assets:
@@ -76,11 +82,17 @@ def build(con: duckdb.DuckDBPyConnection, assets: list[str], now: datetime | Non
             raise CliError("ERR_NO_DATA", f"no funding data for {asset} in the published warehouse", FILL_HINT)
         modes.update(v["data_mode"] for v in rows)
         as_of = max(v["as_of"] for v in rows)
+        # The current rates are hourly snapshots: each venue is held to its snapshot schedule's allowance.
+        fresh = {
+            v["exchange"]: venue_freshness(v["as_of"], as_of, lags.get(v["exchange"], DEFAULT_SNAPSHOT_LAG))
+            for v in rows
+        }
         out_assets.append(
             {
                 "asset": asset,
                 "as_of": as_of.astimezone(UTC).isoformat(),
-                "stale": now - as_of > STALE_AFTER,
+                "stale": behind_by(as_of, now) is not None,
+                "stale_venues": [v["exchange"] for v in rows if fresh[v["exchange"]].stale],
                 "weighted_rate_8h_pct": _p(summary["weighted_rate_8h"]),
                 "weighted_apr_pct": _p(summary["weighted_apr"]),
                 "weighting": summary["weighting"],
@@ -103,6 +115,9 @@ def build(con: duckdb.DuckDBPyConnection, assets: list[str], now: datetime | Non
                         ),
                         "oi_usd": v["oi_usd"],
                         "as_of": v["as_of"].astimezone(UTC).isoformat(),
+                        "last_data_at": v["as_of"].astimezone(UTC).isoformat(),
+                        "allowed_lag_hours": fresh[v["exchange"]].allowed_lag.total_seconds() / 3600,
+                        "stale": fresh[v["exchange"]].stale,
                     }
                     for v in rows
                 ],
@@ -122,9 +137,11 @@ def render_table(report: dict) -> str:
     if report["data_mode"] == "simulator":
         lines.append("SIMULATED DATA: local exchange simulator, not a live market")
         lines.append("")
+    generated_at = datetime.fromisoformat(report["generated_at"])
     for a in report["assets"]:
+        as_of = datetime.fromisoformat(a["as_of"])
         lines.append(f"{a['asset']} PERPETUAL FUNDING RATES (per 8h)")
-        rows = []
+        rows, notes, stale = [], [], []
         for v in a["venues"]:
             name = VENUE_NAMES.get(v["exchange"], v["exchange"])
             if v["funding_interval_hours"] != 8:
@@ -142,14 +159,29 @@ def render_table(report: dict) -> str:
                     ),
                 ]
             )
-        lines += table(["Exchange", "Current", "24h Avg", "7d Avg", "Next Payment"], rows, [16, 11, 11, 11, 14])
+            lag = as_of - datetime.fromisoformat(v["last_data_at"])
+            notes.append(f"  STALE {duration(lag)}" if v["stale"] else "")
+            if v["stale"]:
+                allowed = duration(timedelta(hours=v["allowed_lag_hours"]))
+                stale.append(
+                    f"{VENUE_NAMES.get(v['exchange'], v['exchange'])} (last data {duration(lag)} before "
+                    f"the as-of, allowed {allowed})"
+                )
+        lines += table(["Exchange", "Current", "24h Avg", "7d Avg", "Next Payment"], rows, [16, 11, 11, 11, 14], notes)
         weighting = "OI-weighted" if a["weighting"] == "open_interest" else "Equal-weighted (OI missing)"
         weighted, annualised = pct(_frac(a["weighted_rate_8h_pct"])), pct(_frac(a["weighted_apr_pct"]), 2)
         lines.append(f"Weighted Avg: {weighted} | Annualized: {annualised}  ({weighting})")
         lines.append(f"Sentiment: {a['sentiment']}")
-        as_of = datetime.fromisoformat(a["as_of"])
-        stale = "  STALE: no data in the last 2h" if a["stale"] else ""
-        lines.append(f"Data as of {utc(as_of)}{stale}")
+        if stale:
+            lines.append(f"Stale: {'; '.join(stale)}")
+        lines.append(f"Data as of {utc(as_of)}")
+        if a["stale"]:
+            # Also for simulated data: the demo runs on the real clock, and a run frozen with --now in the past
+            # is indeed that old.
+            behind = duration(generated_at - as_of)
+            lines.append(
+                f"WARNING: the warehouse is behind: newest {a['asset']} data is {behind} old (schedules running?)"
+            )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
