@@ -107,12 +107,14 @@ def mart_suites(context: AssetCheckExecutionContext):
             yield AssetCheckResult(asset_key=key, check_name=MART_SUITE_CHECK, passed=True, description="not built")
             continue
         if not outcome.passed:
-            context.log.error(f"{key.to_user_string()}: {outcome.description}")
+            log = context.log.error if outcome.blocking_failed else context.log.warning
+            log(f"{key.to_user_string()}: {outcome.description}")
         yield AssetCheckResult(
             asset_key=key,
             check_name=MART_SUITE_CHECK,
             passed=outcome.passed,
-            severity=AssetCheckSeverity.ERROR,
+            # Only blocking expectations stop publishing; a stale source is a warning on the freshness mart.
+            severity=AssetCheckSeverity.ERROR if outcome.blocking_failed else AssetCheckSeverity.WARN,
             description=outcome.description[:1000],
             metadata={
                 "rows_checked": outcome.rows_checked,

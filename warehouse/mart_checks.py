@@ -15,8 +15,9 @@ Every mart gets a suite built from its columns, so a new mart is checked the day
 | funding_rate, current_funding_rate (per interval)  | within the venue's cap (FUNDING_CAPS), per venue   |
 
 plus, where the grain allows: each venue's mark price within PRICE_TOLERANCE of the venues' median for
-the asset (fct_funding_current), and completeness per venue and hour for the hourly series that come
-from venue history (a missing hour there is a gap a re-fetch can fill, not a schedule that did not run).
+the asset (fct_funding_current), completeness per venue and hour for the hourly series that come from
+venue history (a missing hour there is a gap a re-fetch can fill, not a schedule that did not run), and
+freshness per source (fct_source_freshness; reported as a warning, never blocking).
 
 Only the run's window is validated (the rows whose time falls in it; small tables whole), so the cost of
 the gate does not grow with history. Great Expectations is imported inside `run_suites` only: it takes
@@ -99,6 +100,9 @@ class Slice:
     params: tuple
     index_columns: tuple[str, ...]  # identify a failing row: venue, asset, instrument, time
     expectations: tuple[Expectation, ...]
+    # A failed blocking slice stops publishing; a failed non-blocking one is reported as a warning. Freshness
+    # is the one non-blocking aspect: a venue that is down must not keep every other venue from readers.
+    blocking: bool = True
 
 
 @dataclass
@@ -108,6 +112,7 @@ class SuiteOutcome:
     rows_checked: int = 0
     expectations: int = 0
     failures: list[dict] = field(default_factory=list)
+    blocking_failed: bool = False  # False when only non-blocking (freshness) expectations failed
 
     @property
     def description(self) -> str:
@@ -185,7 +190,29 @@ def plan_slices(
             slices.append(_price_consistency(mart, rel, where, params))
         if mart in COMPLETENESS and time_col == "hour_at":
             slices.append(_completeness(mart, rel, where, params, COMPLETENESS[mart]))
+        if mart == "fct_source_freshness":
+            slices.append(_freshness(mart, rel))
     return slices
+
+
+def _freshness(mart: str, rel: str) -> Slice:
+    """Each source's newest response within its allowed lag of the newest response of any source (the data's
+    as-of, as the command line judges it), so the verdict is the same on any day the file is read."""
+    sql = f"""
+        select exchange, dataset, cadence, last_fetched_at, allowed_lag_hours,
+               date_diff('second', last_fetched_at, max(last_fetched_at) over ()) / 3600.0
+                   / allowed_lag_hours as lag_over_allowed
+        from {rel}
+    """
+    return Slice(
+        mart,
+        f"{mart}:freshness",
+        sql,
+        (),
+        ("exchange", "dataset", "cadence", "last_fetched_at"),
+        (Expectation("between", "lag_over_allowed", "each source within its allowed lag", min_value=0, max_value=1),),
+        blocking=False,
+    )
 
 
 def _price_consistency(mart: str, rel: str, where: str, params: tuple) -> Slice:
@@ -263,7 +290,8 @@ def run_suites(con: duckdb.DuckDBPyConnection, slices: list[Slice]) -> dict[str,
             if r.success:
                 continue
             outcome.passed = False
-            outcome.failures.append(_failure(s, expectation, r.result, r.exception_info))
+            outcome.blocking_failed = outcome.blocking_failed or s.blocking
+            outcome.failures.append({**_failure(s, expectation, r.result, r.exception_info), "blocking": s.blocking})
     return outcomes
 
 
