@@ -22,13 +22,3 @@
 {% macro options_at_least(value, threshold) -%}
     (round({{ value }}, 12) >= {{ threshold }})
 {%- endmacro %}
-
-{# Pre-hook of the incremental marts: empty the partition window before delete+insert refills it. The
-   unique_key delete only removes rows whose key comes back, but a re-fetched partition can stamp the same
-   snapshot with a new time (observed_at is the fetch time on Deribit), which would leave the old copy
-   behind. Emptying the window first makes a re-run replace the window whatever its keys. #}
-{% macro options_delete_window(column) -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }} where {{ in_window(column) }}
-    {%- endif -%}
-{%- endmacro %}

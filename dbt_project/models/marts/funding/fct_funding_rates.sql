@@ -10,6 +10,9 @@
         incremental_strategy='delete+insert',
         unique_key=['exchange', 'instrument', 'funding_at'],
         on_schema_change='fail',
+        pre_hook=[
+            "{{ delete_window_rows('funding_at') }}",
+        ],
     )
 }}
 

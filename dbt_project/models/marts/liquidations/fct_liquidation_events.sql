@@ -8,6 +8,9 @@
         incremental_strategy='delete+insert',
         unique_key=['exchange', 'event_key'],
         on_schema_change='fail',
+        pre_hook=[
+            "{{ delete_window_rows('liquidated_at') }}",
+        ],
     )
 }}
 

@@ -31,6 +31,9 @@
         incremental_strategy='delete+insert',
         unique_key=['asset', 'hour_at'],
         on_schema_change='fail',
+        pre_hook=[
+            "{{ delete_window_rows('hour_at') }}",
+        ],
     )
 }}
 

@@ -9,7 +9,7 @@
         unique_key=['exchange', 'trade_key'],
         on_schema_change='fail',
         pre_hook=[
-            "{{ options_delete_window('traded_at') }}",
+            "{{ delete_window_rows('traded_at') }}",
         ],
     )
 }}

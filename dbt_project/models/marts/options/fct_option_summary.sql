@@ -16,7 +16,7 @@
         unique_key=['exchange', 'asset', 'observed_at'],
         on_schema_change='fail',
         pre_hook=[
-            "{{ options_delete_window('observed_at') }}",
+            "{{ delete_window_rows('observed_at') }}",
         ],
     )
 }}

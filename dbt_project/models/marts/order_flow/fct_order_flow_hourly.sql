@@ -8,6 +8,9 @@
         incremental_strategy='delete+insert',
         unique_key=['asset', 'exchange', 'hour_at'],
         on_schema_change='fail',
+        pre_hook=[
+            "{{ delete_window_rows('hour_at') }}",
+        ],
     )
 }}
 
