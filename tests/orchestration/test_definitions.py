@@ -68,5 +68,10 @@ def test_asset_graph_jobs_schedules_and_checks_snapshot():
     assert {f"{key}:raw_partition_valid" for key in raw} <= set(checks)
     assert {f"{key}:freshness_check" for key in raw} <= set(checks)
     assert ["raw_freshness_sensor", "RUNNING"] in probe["sensors"]
+    # The gate of the marts run: every raw asset's window loads, and a Great Expectations suite on every mart.
+    assert {f"{key}:window_loads_passed" for key in raw} <= set(checks)
+    marts = {a for a in assets if a.startswith("marts/")}
+    assert {f"{m}:gx_suite" for m in marts} == {c for c in checks if c.endswith(":gx_suite")}
+    assert ["alerts_delivery", "RUNNING"] in probe["sensors"]
     # dbt tests surface as checks on the marts too.
     assert "marts/fct_funding_current:unique_combination_of_columns_fct_funding_current_exchange__asset" in checks
