@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import duckdb
+import pytest
 
 from ingest.envelope import RawResponse
 from ingest.registry import dataset
@@ -52,3 +53,23 @@ def test_a_failed_latest_load_in_the_window_is_named_and_a_reload_clears_it(tmp_
     # Loading the partition again with good data clears the gate.
     _load(con, "2026-11-21", GOOD)
     assert failed_loads(con, [table], ["2026-11-21"]) == {}
+
+
+def test_quarantine_sets_a_failed_partition_aside_without_dropping_it(tmp_path):
+    from warehouse.quarantine import quarantine_partition
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    table = "raw.binance__funding_rates"
+    _load(con, "2026-11-21", DRIFTED)
+    assert failed_loads(con, [table], ["2026-11-21"])
+    with pytest.raises(ValueError, match="say why"):
+        quarantine_partition(con, table, "2026-11-21", " ")
+    with pytest.raises(ValueError, match="not a raw table"):
+        quarantine_partition(con, "raw.load_manifest", "2026-11-21", "x")
+    assert quarantine_partition(con, table, "2026-11-21", "funding rate renamed by the venue") == 1
+    assert failed_loads(con, [table], ["2026-11-21"]) == {}
+    assert con.execute(f"select count(*) from {table}").fetchone()[0] == 0
+    kept = con.execute("select payload, raw_table, reason from raw.quarantined_responses").fetchall()
+    assert kept == [(DRIFTED, table, "funding rate renamed by the venue")]
+    with pytest.raises(ValueError, match="no partition"):
+        quarantine_partition(con, table, "2026-11-21", "again")
