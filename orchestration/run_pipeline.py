@@ -79,16 +79,19 @@ def run(
         snap = run_job("1/3", "hourly_snapshots", partition_key=hour_key, label=f"for hour {hour_key}")
         history = run_job("2/3", "daily_history", tags=days, label=f"for days {first_day} .. {last_day} (one run)")
         marts = run_job("3/3", "marts", tags=days, label="(dbt build, checks, publish)")
+        # Failed checks in their own words (the Dagster UI has the full metadata): ERROR ones stopped a step,
+        # WARN ones (e.g. a stale source) did not.
+        for result in (snap, history, marts):
+            for evaluation in result.get_asset_check_evaluations():
+                if not evaluation.passed:
+                    what = f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}"
+                    label = "check warning" if evaluation.severity.value == "WARN" else "check failed"
+                    _log(f"    {label}: {what}: {(evaluation.description or '')[:300]}")
         if not (snap.success and history.success and marts.success):
             for result in (snap, history, marts):
                 for event in result.all_events:
                     if event.is_failure:
                         _log(f"    failure: {event.message.splitlines()[0]}")
-                # The checks that stopped the run, in their own words (the Dagster UI has the full metadata).
-                for evaluation in result.get_asset_check_evaluations():
-                    if not evaluation.passed:
-                        what = f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}"
-                        _log(f"    check failed: {what}: {(evaluation.description or '')[:300]}")
             if not marts.success:
                 _log("the marts run failed; readers keep the last published warehouse")
                 return 1
