@@ -46,7 +46,8 @@ def warehouse_file(tmp_path, monkeypatch) -> Path:
 def simulator():
     from simulator.process import running_simulator
 
-    with running_simulator(max_lifetime_s=1800) as sim:
+    # Bounded by itself even if the session is killed; longer than a whole suite run (CI stops at 90 min).
+    with running_simulator(max_lifetime_s=5400) as sim:
         yield sim
 
 
