@@ -1,8 +1,9 @@
 """Blocking checks on one raw partition, run right after it is loaded.
 
-They answer: did we get something, can it be parsed, does it have the fields staging needs, are
-there duplicate natural keys, and do its timestamps fall inside the partition's window. The result
-carries samples so that a failure explains itself in the Dagster UI.
+They answer: did we get something, can it be parsed, does it have the fields staging needs, are its
+numbers still numbers, are there duplicate natural keys, and do its timestamps fall inside the
+partition's window. The result carries samples so that a failure explains itself in the Dagster UI,
+and its verdict goes into the load manifest, which the marts run's raw gate reads.
 """
 
 from __future__ import annotations
