@@ -102,23 +102,30 @@ class VenueClient:
                 self.budgets[bucket].acquire(cost)
             self.request_count += 1
             fetched_at = datetime.now(UTC)
+
+            def record(status: int, payload: str) -> RawResponse:
+                return RawResponse(
+                    venue=self.protocol.venue,
+                    dataset=dataset,
+                    endpoint=path,
+                    params=dict(params),
+                    http_status=status,
+                    fetched_at=fetched_at,
+                    payload=payload,
+                    page=page,
+                    data_mode=self.settings.data_mode,
+                )
+
             try:
                 response = self._http().get(path, params=params)
-            except httpx.TimeoutException as exc:
-                raise ExchangeDown(f"timeout calling {path}: {exc!r}", venue=self.protocol.venue) from exc
-            except httpx.TransportError as exc:
-                raise ExchangeDown(f"connection error calling {path}: {exc!r}", venue=self.protocol.venue) from exc
-            raw = RawResponse(
-                venue=self.protocol.venue,
-                dataset=dataset,
-                endpoint=path,
-                params=dict(params),
-                http_status=response.status_code,
-                fetched_at=fetched_at,
-                payload=response.text,
-                page=page,
-                data_mode=self.settings.data_mode,
-            )
+            except httpx.TransportError as exc:  # timeouts included
+                kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "connection error"
+                down = ExchangeDown(f"{kind} calling {path}: {exc!r}", venue=self.protocol.venue)
+                # No body to keep, but the attempt is recorded (status 0) so that readers can tell the venue
+                # was down rather than merely quiet.
+                self.failures.append(FailedResponse(record(0, ""), type(down).__name__, str(down)))
+                raise down from exc
+            raw = record(response.status_code, response.text)
             self.protocol.observe(response, self.budgets)
             error = self.protocol.classify(response)
             if error is None:

@@ -91,6 +91,13 @@ def episode_market(tmp_path_factory):
 
     now = datetime.fromisoformat(EPISODE_NOW)
     episodes = [schedule(name, asset, now - timedelta(hours=hours)) for name, asset, hours in EPISODE_PLAN]
+    prebuilt = os.environ.get("DW_TEST_EPISODE_MARKET", "").strip()
+    if prebuilt and not os.environ.get("CI"):
+        # A developer's shortcut while iterating on readers of the market: a directory holding a warehouse
+        # built by this same run (README, "Tests"). CI always builds it.
+        env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "DW_SIMULATOR_URL")}
+        env.update(DW_WAREHOUSE_PATH=str(Path(prebuilt) / "warehouse.duckdb"), DW_ASSETS="BTC,ETH,SOL")
+        return env, Path(prebuilt) / "warehouse.published.duckdb", episodes
     tmp = tmp_path_factory.mktemp("episode_market")
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "DW_SIMULATOR_URL")}
     env.update(DW_WAREHOUSE_PATH=str(tmp / "warehouse.duckdb"), DW_ASSETS="BTC,ETH,SOL")
