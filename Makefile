@@ -11,7 +11,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 .PHONY: help install prepare demo test lint dagster docs simulator clean
 
 help:
-	@echo "make demo      install, run the whole pipeline against the local exchange simulator, print the funding report"
+	@echo "make demo      install, run the whole pipeline against the local exchange simulator, print the dashboard"
 	@echo "make test      install and run the test suite"
 	@echo "make dagster   open the Dagster UI on http://127.0.0.1:3000"
 	@echo "make docs      generate the dbt docs of the warehouse and serve them on http://127.0.0.1:8080"
@@ -36,7 +36,7 @@ prepare: install
 
 demo: prepare
 	$(BIN)/python -m orchestration.run_pipeline --simulator --days 8
-	$(BIN)/python derivatives_tracker.py funding BTC
+	$(BIN)/python derivatives_tracker.py dashboard BTC ETH SOL
 
 test: prepare
 	$(BIN)/python -m pytest

@@ -121,9 +121,9 @@ class VenueClient:
             except httpx.TransportError as exc:  # timeouts included
                 kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "connection error"
                 down = ExchangeDown(f"{kind} calling {path}: {exc!r}", venue=self.protocol.venue)
-                # No body to keep, but the attempt is recorded (status 0) so that readers can tell the venue
-                # was down rather than merely quiet.
-                self.failures.append(FailedResponse(record(0, ""), type(down).__name__, str(down)))
+                # Nothing arrived to keep; if this is the attempt the retries end on, the failure ledger still
+                # records it (status 0, empty body) so readers can tell the venue was down, not quiet.
+                down.unanswered = FailedResponse(record(0, ""), type(down).__name__, str(down))
                 raise down from exc
             raw = record(response.status_code, response.text)
             self.protocol.observe(response, self.budgets)

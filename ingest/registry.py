@@ -52,7 +52,8 @@ def fetch_partition(
         result.responses = [r.with_page(i) for i, r in enumerate(responses)]
     except ExchangeError as exc:
         # The caller stores these bodies in the failure ledger before reporting the typed error.
-        exc.failed_responses = list(client.failures)
+        unanswered = getattr(exc, "unanswered", None)  # the final attempt got no answer (timeout, reset)
+        exc.failed_responses = list(client.failures) + ([unanswered] if unanswered is not None else [])
         raise
     finally:
         result.failures = list(client.failures)

@@ -2,6 +2,8 @@
 
 A fault affects the next `count` matching requests (-1: until cleared). Kinds:
 
+- `rate_limited`    answer with the venue's own rate-limit refusal (429 or its equivalent, Retry-After
+                    `retry_after` seconds, default 1), as if other users of the IP had spent the budget
 - `http_5xx`        answer `status` (default 503) with a plain-text "Service Unavailable" body
 - `html`            answer 502 with a CDN's HTML error page
 - `timeout`         hold the request `seconds` (default 30) before answering normally
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 KINDS = (
+    "rate_limited",
     "http_5xx",
     "html",
     "timeout",

@@ -14,6 +14,7 @@ from aiohttp import web
 import simulator.venues
 from simulator.context import Route, SimContext, VenueError, VenueSim
 from simulator.faults import CDN_ERROR_PAGE, transform_body
+from simulator.limits import Decision
 
 
 def _discover() -> tuple[VenueSim, ...]:
@@ -55,7 +56,7 @@ def _venue_handler(ctx: SimContext, venue: VenueSim, route: Route):
         used = {name: b.used(now) for name, b in limiter.buckets.items()}
         fault = ctx.faults.take(venue.venue, route.path, dict(request.query))
         if fault is not None:
-            early = await _early_fault(ctx, venue, fault, request)
+            early = await _early_fault(ctx, venue, fault, request, limiter, now)
             if early is not None:
                 ctx.log.add(**entry, status=early.status, weight=costs.get("weight", 0), used=used, fault=fault.kind)
                 return early
@@ -85,8 +86,16 @@ def _venue_handler(ctx: SimContext, venue: VenueSim, route: Route):
     return handle
 
 
-async def _early_fault(ctx: SimContext, venue: VenueSim, fault, request: web.Request) -> web.Response | None:
+async def _early_fault(
+    ctx: SimContext, venue: VenueSim, fault, request: web.Request, limiter, now: float
+) -> web.Response | None:
     """Faults that replace the answer (or hold it); None lets the handler run."""
+    if fault.kind == "rate_limited":
+        # The venue's own refusal (status, body, Retry-After), as if its limit had been reached: a client that
+        # stays under the documented budget still meets 429s when other users share the IP.
+        bucket = next(iter(limiter.buckets), None)
+        decision = Decision(False, 429, int(fault.options.get("retry_after", 1)), None, bucket)
+        return venue.refusal(decision, limiter, now)
     if fault.kind == "http_5xx":
         return web.Response(status=int(fault.options.get("status", 503)), text="Service Unavailable")
     if fault.kind == "html":

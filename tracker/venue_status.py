@@ -68,5 +68,7 @@ def venue_problems(con: duckdb.DuckDBPyConnection) -> dict[str, VenueProblem]:
         if known is None:
             problems[venue] = VenueProblem(venue, code, (dataset,), failed_at, message.splitlines()[0][:200])
         else:  # newest first: keep its code and message, name every failing dataset
-            problems[venue] = VenueProblem(venue, known.code, (*known.datasets, dataset), known.failed_at, known.message)
+            problems[venue] = VenueProblem(
+                venue, known.code, (*known.datasets, dataset), known.failed_at, known.message
+            )
     return problems

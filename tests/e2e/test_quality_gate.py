@@ -188,3 +188,46 @@ def test_a_missing_venue_hour_is_stopped_by_the_completeness_suite(good_state, t
     missing = {(r["exchange"], r["asset"], r["hour_at"][:16]) for r in failure["sample_rows"]}
     assert {e for e, _, _ in missing} == {"binance"}
     assert {h for _, _, h in missing} <= {f"{DAY} 02:00", f"{DAY} 03:00"}
+
+
+def test_a_venue_that_fails_still_publishes_and_readers_see_it_flagged(good_state, tmp_path):
+    """One venue down and one rate-limited through every retry: the run publishes from the rest (their last
+    good slices stay in raw), and every report flags the two venues with the code of their failure."""
+    workdir = tmp_path / "case"
+    workdir.mkdir()
+    for name in ("warehouse.duckdb", "warehouse.published.duckdb"):
+        shutil.copy(good_state / name, workdir / name)
+    down = {"kind": "http_5xx", "venue": "okx", "path": "*", "count": -1}
+    limited = {"kind": "rate_limited", "venue": "bybit", "path": "*", "count": -1, "options": {"retry_after": 1}}
+    proc = _pipeline(workdir, down, limited)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "some venues failed (see above); the marts were built from the rest and published" in proc.stdout
+    env = _env(workdir)
+    for command in (["funding", "BTC"], ["dashboard", "BTC", "ETH"]):
+        cli = subprocess.run(
+            [sys.executable, "derivatives_tracker.py", *command], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert (cli.returncode, cli.stderr) == (0, ""), cli.stderr
+        assert "ERR_EXCHANGE_DOWN: OKX failed in the latest run" in cli.stdout
+        assert "ERR_RATE_LIMIT: Bybit failed in the latest run" in cli.stdout
+    cli = subprocess.run(
+        [sys.executable, "derivatives_tracker.py", "funding", "BTC", "--output", "json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    problems = {p["exchange"]: p for p in json.loads(cli.stdout)["venue_problems"]}
+    assert {e: p["code"] for e, p in problems.items()} == {"okx": "ERR_EXCHANGE_DOWN", "bybit": "ERR_RATE_LIMIT"}
+    assert problems["okx"]["datasets"] and problems["bybit"]["datasets"]
+    # --exchange narrows the flags to the venues asked for.
+    only = subprocess.run(
+        [sys.executable, "derivatives_tracker.py", "funding", "BTC", "--exchange", "binance,okx", "--output", "json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert [p["exchange"] for p in json.loads(only.stdout)["venue_problems"]] == ["okx"]

@@ -2,6 +2,7 @@
 lags the report's as-of by more than marts.fct_source_freshness allows is marked in the table, named in a
 footer line and flagged in JSON and CSV; an as-of far behind the wall clock prints a warning line."""
 
+import argparse
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tracker.freshness import venue_freshness
+from tracker.query import Query
 from tracker.reports import funding
 
 AS_OF = datetime(2026, 11, 21, 10, 5, tzinfo=UTC)
@@ -73,7 +75,8 @@ def _report(tmp_path: Path, now: datetime, snapshot_lag_hours: float | None = 1.
     _publish(path, AS_OF, snapshot_lag_hours)
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return funding.build(con, ["BTC"], now=now)
+        args = argparse.Namespace(assets=["BTC"], history=None, alert_threshold=None)
+        return funding.build(Query(con=con, now=now), args)
     finally:
         con.close()
 
@@ -142,8 +145,8 @@ def test_the_command_line_outputs(tmp_path):
     assert (okx["stale"], okx["last_data_at"]) == (True, (as_of - LAGS["okx"]).isoformat())
     assert report["assets"][0]["stale"] is False and report["assets"][0]["stale_venues"] == ["okx"]
     csv_rows = _cli(["funding", "BTC", "--output", "csv"], warehouse).splitlines()
-    assert csv_rows[0].endswith(",as_of,data_mode,stale,last_data_at")
-    stale_column = {row.split(",")[1]: row.split(",")[-2] for row in csv_rows[1:]}
+    assert csv_rows[0].endswith(",as_of,data_mode,stale,last_data_at,alert")
+    stale_column = {row.split(",")[1]: row.split(",")[-3] for row in csv_rows[1:]}
     assert stale_column == {"binance": "false", "bybit": "false", "okx": "true"}
 
 

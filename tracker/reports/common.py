@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import duckdb
+
 from tracker.errors import CliError
 from tracker.freshness import behind_by
 from tracker.query import Query, marks, venue_name
@@ -62,7 +64,7 @@ def allowed_lags(q: Query, cadence: str = "hourly_snapshot") -> dict[str, timede
             "group by exchange",
             [cadence],
         ).fetchall()
-    except Exception:  # noqa: BLE001 - an older warehouse without the mart: fall back to the default
+    except duckdb.CatalogException:  # a warehouse published before the mart existed: the default applies
         return {}
     return {exchange: timedelta(hours=hours) for exchange, hours in rows}
 
@@ -87,6 +89,7 @@ def asset_block(
         "stale": q.as_of is None and behind_by(as_of, q.now) is not None,
         "stale_venues": stale_venues,
         "venue_last_data_at": {v: iso(t) for v, t in sorted(venue_times.items())},
+        "venue_allowed_lag_hours": {v: lags.get(v, default_lag).total_seconds() / 3600 for v in sorted(venue_times)},
     }
 
 
@@ -129,7 +132,8 @@ def footer(report: dict, block: dict) -> list[str]:
         parts = []
         for v in block["stale_venues"]:
             last = datetime.fromisoformat(block["venue_last_data_at"][v])
-            parts.append(f"{venue_name(v)} (last data {duration(as_of - last)} before the as-of)")
+            allowed = duration(timedelta(hours=block["venue_allowed_lag_hours"][v]))
+            parts.append(f"{venue_name(v)} (last data {duration(as_of - last)} before the as-of, allowed {allowed})")
         lines.append(f"Stale: {'; '.join(parts)}")
     for p in report.get("venue_problems", []):
         lines.append(f"{p['code']}: {venue_name(p['exchange'])} failed in the latest run ({p['message']})")
