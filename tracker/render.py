@@ -38,3 +38,27 @@ def table(headers: list[str], rows: list[list[str]], widths: list[int], notes: l
 
     notes = notes or [""] * len(rows)
     return [RULE, line(headers), RULE, *(line(r) + n for r, n in zip(rows, notes, strict=True)), RULE]
+
+
+def usd(value: float | None) -> str:
+    """$8.2B, $125M, $45.2M, $850K, $950 (the skill card's short form)."""
+    if value is None:
+        return "n/a"
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if v >= scale * 0.9995:
+            n = v / scale
+            return f"{sign}${n:.0f}{suffix}" if n >= 99.95 else f"{sign}${n:.1f}{suffix}"
+    return f"{sign}${v:,.0f}"
+
+
+def price_text(value: float | None) -> str:
+    """$67,500 / $152.34 / $0.4213: digits that suit the price's size."""
+    if value is None:
+        return "n/a"
+    if abs(value) >= 1000:
+        return f"${value:,.0f}"
+    if abs(value) >= 10:
+        return f"${value:,.2f}"
+    return f"${value:,.4f}"

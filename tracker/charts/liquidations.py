@@ -70,6 +70,6 @@ def _draw_asset(ax, a: dict) -> None:
 
 def _short(value: float) -> str:
     """$45.2M with the dollar escaped: matplotlib reads $...$ as mathtext."""
-    from tracker.reports.oi import usd
+    from tracker.render import usd
 
     return usd(value).replace("$", r"\$")

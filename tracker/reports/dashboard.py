@@ -4,8 +4,9 @@ the alerts of the last 24 hours.
 
 Each section reads the per-asset signal marts at one hour: the newest hour of marts.fct_market_state at or
 before the as-of. Funding is the funding report's own numbers (tracker/reports/funding.py), so the two
-commands never disagree. Options and basis are chain and quote snapshots: the newest at or before the as-of,
-and at most OPTION_MAX_AGE / BASIS_MAX_AGE old, else the section says there is no recent data.
+commands never disagree. Options and basis are chain and quote snapshots: each venue's newest at or before the
+as-of, at most OPTION_MAX_AGE / BASIS_MAX_AGE older than the market-state hour, else the section says there is
+no recent data. Options show Deribit (the primary options venue) when it has a chain, else the largest venue.
 
 JSON (schema_version 1; the envelope of tracker/reports/common.py), fractions as percent numbers (`_pct`):
 {
@@ -39,7 +40,7 @@ import argparse
 from datetime import datetime, timedelta
 
 from tracker.query import Query, marks, venue_name
-from tracker.render import RULE, pct, utc
+from tracker.render import RULE, pct, price_text, usd, utc
 from tracker.reports import funding
 from tracker.reports.common import banner, check_assets, envelope, footer, iso, no_data, pct_value
 from tracker.store import fetch_dicts
@@ -185,14 +186,17 @@ def _liquidations(q: Query, asset: str, s: dict) -> dict:
 
 def _options(q: Query, asset: str, hour_at: datetime) -> dict | None:
     venue_sql, venue_params = q.venues()
+    upto, upto_params = q.upto("observed_at")
+    # Each venue's newest chain, then Deribit (the primary options venue) first, else the largest.
     rows = fetch_dicts(
         q.con,
         f"""
         select * from marts.fct_option_summary
-        where asset = ? and observed_at <= ? and observed_at > ?{venue_sql}
-        order by observed_at desc, (exchange = 'deribit') desc, total_oi_usd desc nulls last limit 1
+        where asset = ? and observed_at > ?{upto}{venue_sql}
+        qualify row_number() over (partition by exchange order by observed_at desc) = 1
+        order by (exchange = 'deribit') desc, total_oi_usd desc nulls last limit 1
         """,
-        [asset, hour_at + timedelta(hours=1), hour_at - OPTION_MAX_AGE, *venue_params],
+        [asset, hour_at - OPTION_MAX_AGE, *upto_params, *venue_params],
     )
     if not rows:
         return None
@@ -213,15 +217,16 @@ def _options(q: Query, asset: str, hour_at: datetime) -> dict | None:
 
 def _basis(q: Query, asset: str, hour_at: datetime) -> dict | None:
     venue_sql, venue_params = q.venues()
+    upto, upto_params = q.upto("observed_at")
     rows = fetch_dicts(
         q.con,
         f"""
         select exchange, instrument, contract_type, expiry_at, observed_at, basis, days_to_expiry, basis_apr
         from marts.fct_basis
-        where asset = ? and observed_at <= ? and observed_at > ?{venue_sql}
+        where asset = ? and observed_at > ?{upto}{venue_sql}
         qualify row_number() over (partition by exchange, instrument order by observed_at desc) = 1
         """,
-        [asset, hour_at + timedelta(hours=1), hour_at - BASIS_MAX_AGE, *venue_params],
+        [asset, hour_at - BASIS_MAX_AGE, *upto_params, *venue_params],
     )
     if not rows:
         return None
@@ -301,30 +306,15 @@ def _alerts(q: Query, asset: str, hour_at: datetime) -> list[dict]:
     ]
 
 
-def _usd(x: float | None) -> str:
-    if x is None:
-        return "n/a"
-    for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
-        if abs(x) >= size:
-            return f"${x / size:.1f}{unit}"
-    return f"${x:,.0f}"
-
-
 def _p(x: float | None, digits: int = 2) -> str:
     return "n/a" if x is None else f"{x:+.{digits}f}%"
-
-
-def _price(x: float | None) -> str:
-    if x is None:
-        return "n/a"
-    return f"${x:,.0f}" if x >= 1000 else f"${x:,.2f}"
 
 
 def render_table(report: dict) -> str:
     lines = banner(report)
     for a in report["assets"]:
         lines.append(
-            f"{a['asset']} DERIVATIVES DASHBOARD   price {_price(a['price'])} ({_p(a['price_change_24h_pct'])} 24h)"
+            f"{a['asset']} DERIVATIVES DASHBOARD   price {price_text(a['price'])} ({_p(a['price_change_24h_pct'])} 24h)"
         )
         lines.append(RULE)
         fu = a["funding"]
@@ -343,7 +333,7 @@ def render_table(report: dict) -> str:
         lines.append(f"              {' | '.join(extra)}")
         oi = a["open_interest"]
         lines.append(
-            f"Open interest {_usd(oi['total_oi_usd'])} | {_p(oi['oi_change_24h_pct'])} 24h | "
+            f"Open interest {usd(oi['total_oi_usd'])} | {_p(oi['oi_change_24h_pct'])} 24h | "
             f"{_p(oi['oi_change_7d_pct'])} 7d" + (" | SPIKE" if oi["spike"] else "")
         )
         if oi["quadrant"]:
@@ -351,7 +341,7 @@ def render_table(report: dict) -> str:
         li = a["liquidations"]
         ratio = "n/a" if li["long_short_ratio_24h"] is None else f"{li['long_short_ratio_24h']:.2f}"
         lines.append(
-            f"Liquidations  24h Longs {_usd(li['long_usd_24h'])} | Shorts {_usd(li['short_usd_24h'])} | "
+            f"Liquidations  24h Longs {usd(li['long_usd_24h'])} | Shorts {usd(li['short_usd_24h'])} | "
             f"L/S {ratio}" + (" | CASCADE" if li["cascade"] else "")
         )
         dense = []
@@ -359,7 +349,7 @@ def render_table(report: dict) -> str:
             lv = li[f"nearest_dense_{side}"]
             if lv:
                 signed = -lv["distance_pct"] if side == "long" else lv["distance_pct"]
-                dense.append(f"dense {word} {_price(lv['price'])} ({_p(signed, 1)}, {_usd(lv['usd'])})")
+                dense.append(f"dense {word} {price_text(lv['price'])} ({_p(signed, 1)}, {usd(lv['usd'])})")
         lines.append(f"Levels (est.) {' | '.join(dense) or 'no dense levels'}")
         op = a["options"]
         if op:
@@ -368,7 +358,7 @@ def render_table(report: dict) -> str:
             lines.append(
                 f"Options       PCR {_num(op['pcr_oi'])} OI / {_num(op['pcr_volume'])} vol | "
                 f"ATM IV 30d {_num(op['atm_iv_30d_pct'], 1)}% | IV rank {rank} | "
-                f"max pain {_price(op['nearest_max_pain_strike'])} ({expiry}, {venue_name(op['exchange'])})"
+                f"max pain {price_text(op['nearest_max_pain_strike'])} ({expiry}, {venue_name(op['exchange'])})"
             )
         else:
             lines.append("Options       no recent option chain")

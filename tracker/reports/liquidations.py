@@ -61,7 +61,7 @@ from datetime import datetime, timedelta
 
 from tracker.errors import CliError
 from tracker.query import Query, venue_name
-from tracker.render import RULE, pct
+from tracker.render import RULE, pct, price_text, usd
 from tracker.reports.common import (
     allowed_lags,
     asset_block,
@@ -74,7 +74,6 @@ from tracker.reports.common import (
     no_data,
     pct_value,
 )
-from tracker.reports.oi import price_text, usd
 from tracker.store import fetch_dicts
 
 HELP = "estimated liquidation levels (heatmap), 24h liquidations, hit rate and recent events"
