@@ -2,29 +2,17 @@
 --since, --type, --exchange and --as-of."""
 
 import json
-import subprocess
-import sys
 from datetime import datetime, timedelta
 
-import duckdb
 import pytest
 
-from tests.conftest import ROOT
+from tests.tracker.cli import run_cli
 
 pytestmark = pytest.mark.timeout(2700)
 
 
 def _cli(args, env, check=True):
-    cmd = [sys.executable, "derivatives_tracker.py", *args]
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=check)
-
-
-@pytest.fixture(scope="module")
-def market(episode_market):
-    env, published, _ = episode_market
-    con = duckdb.connect(str(published), read_only=True)
-    yield env, con
-    con.close()
+    return run_cli(args, env, check)
 
 
 def _ids(con, sql, params):

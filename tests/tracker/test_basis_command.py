@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from tests.conftest import ROOT
+from tests.tracker.cli import run_cli
 
 pytestmark = pytest.mark.timeout(2700)
 
@@ -20,14 +21,7 @@ NAMES = {"binance": "Binance", "bybit": "Bybit", "okx": "OKX", "deribit": "Derib
 
 
 def _cli(args, env, check=False):
-    return subprocess.run(
-        [sys.executable, "derivatives_tracker.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=check,
-    )
+    return run_cli(args, env, check)
 
 
 def _json(args, env) -> dict:

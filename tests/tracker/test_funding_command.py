@@ -11,20 +11,14 @@ import duckdb
 import pytest
 
 from tests.conftest import ROOT
+from tests.tracker.cli import run_cli
 
 # The shared scripted-market run (tests/conftest.py episode_market) takes several minutes on 2 cores.
 pytestmark = pytest.mark.timeout(2700)
 
 
 def _cli(args, env, check=False):
-    return subprocess.run(
-        [sys.executable, "derivatives_tracker.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=check,
-    )
+    return run_cli(args, env, check)
 
 
 @pytest.fixture(scope="module")

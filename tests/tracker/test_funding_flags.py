@@ -2,30 +2,18 @@
 Every number is recomputed from the marts here."""
 
 import json
-import subprocess
-import sys
 from datetime import datetime, timedelta
 
-import duckdb
 import pytest
 
-from tests.conftest import ROOT
+from tests.tracker.cli import run_cli
 from tests.tracker.png import assert_chart
 
 pytestmark = pytest.mark.timeout(2700)
 
 
 def _cli(args, env, check=True):
-    cmd = [sys.executable, "derivatives_tracker.py", *args]
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=check)
-
-
-@pytest.fixture(scope="module")
-def market(episode_market):
-    env, published, _ = episode_market
-    con = duckdb.connect(str(published), read_only=True)
-    yield env, con
-    con.close()
+    return run_cli(args, env, check)
 
 
 def _json(args, env):

@@ -12,19 +12,15 @@ import duckdb
 import pytest
 
 from tests.conftest import ROOT
+from tests.tracker.cli import run_cli
 from tests.tracker.png import assert_chart
-from tracker.reports.oi import price_text, usd
+from tracker.render import price_text, usd
 
 pytestmark = pytest.mark.timeout(2700)
 
 
 def _cli(args, env, check=True):
-    proc = subprocess.run(
-        [sys.executable, "derivatives_tracker.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
+    return run_cli(args, env, check)
 
 
 def _json(args, env) -> dict:

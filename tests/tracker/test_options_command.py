@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from tests.conftest import ROOT
+from tests.tracker.cli import run_cli
 from tests.tracker.png import assert_chart
 
 pytestmark = pytest.mark.timeout(2700)
@@ -21,14 +22,7 @@ NAMES = {"deribit": "Deribit", "okx": "OKX", "bybit": "Bybit"}
 
 
 def _cli(args, env, check=False):
-    return subprocess.run(
-        [sys.executable, "derivatives_tracker.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=check,
-    )
+    return run_cli(args, env, check)
 
 
 def _json(args, env) -> dict:
