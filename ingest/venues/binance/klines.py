@@ -63,7 +63,7 @@ def next_klines_page(params: dict, rows: list) -> dict | None:
 def fetch_klines(
     client: VenueClient, symbol: str, window: TimeWindow, now: datetime | None = None
 ) -> list[RawResponse]:
-    params = klines_params(symbol, window, now or datetime.now(UTC))
+    params = klines_params(symbol, window, now or client.settings.now())
     return fetch_pages(
         client,
         "/fapi/v1/klines",

@@ -14,7 +14,7 @@ Facts this relies on (reference/exchange_api.md section 1.1 (4) and (6); the sim
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from ingest.envelope import RawResponse
 from ingest.errors import BadRequest
@@ -69,7 +69,7 @@ def fetch_open_interest_history(
     client: VenueClient, symbol: str, window: TimeWindow, now: datetime | None = None
 ) -> list[RawResponse]:
     """sumOpenInterest (base coin) and sumOpenInterestValue (USDT) at each hour."""
-    ensure_retained(window, now or datetime.now(UTC))
+    ensure_retained(window, now or client.settings.now())
     return _fetch(client, OPEN_INTEREST_HISTORY, "open_interest_history", symbol, window)
 
 
@@ -78,7 +78,7 @@ def fetch_long_short_ratios(
 ) -> list[RawResponse]:
     """The long/short account ratio of all accounts, then the position ratio of the top traders (top 20 % by
     margin); the raw row's endpoint tells them apart."""
-    ensure_retained(window, now or datetime.now(UTC))
+    ensure_retained(window, now or client.settings.now())
     return [
         page
         for path in (GLOBAL_ACCOUNT_RATIO, TOP_POSITION_RATIO)
@@ -90,5 +90,5 @@ def fetch_taker_volume(
     client: VenueClient, symbol: str, window: TimeWindow, now: datetime | None = None
 ) -> list[RawResponse]:
     """Taker buy and sell volume (base coin) and their ratio per hour."""
-    ensure_retained(window, now or datetime.now(UTC))
+    ensure_retained(window, now or client.settings.now())
     return _fetch(client, TAKER_VOLUME, "taker_long_short_ratio", symbol, window)
