@@ -22,9 +22,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tracker.errors import CliError
+from tracker.freshness import behind_by
 from tracker.query import Query, marks, venue_name
 from tracker.render import RULE, utc
-from tracker.reports.common import asset_block, banner, check_assets, envelope, footer, iso, no_data
+from tracker.reports.common import banner, check_assets, envelope, footer, iso, no_data
 from tracker.reports.funding import parse_window
 from tracker.store import fetch_dicts
 
@@ -86,8 +87,15 @@ def build(q: Query, args) -> dict:
             """,
             [asset, start, as_of, *(types or []), *(q.exchanges or [])],
         )
-        block = asset_block(q, asset, {"warehouse": as_of})
-        block["stale_venues"] = []
+        # Alerts span venues: the block's as-of is the market-state hour, and no venue is held to a lag here.
+        block = {
+            "asset": asset,
+            "as_of": iso(as_of),
+            "stale": q.as_of is None and behind_by(as_of, q.now) is not None,
+            "stale_venues": [],
+            "venue_last_data_at": {},
+            "venue_allowed_lag_hours": {},
+        }
         block["alerts"] = [
             {
                 "alert_id": r["alert_id"],
@@ -136,8 +144,7 @@ def render_table(report: dict) -> str:
             lines.append(f"    {al['message']}")
         lines.append(RULE)
         lines.append(f"{len(a['alerts'])} alert(s); {sum(al['ongoing'] for al in a['alerts'])} ongoing")
-        block = dict(a, venue_last_data_at={}, stale_venues=[])
-        lines += footer(report, block)
+        lines += footer(report, a)
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
