@@ -2,6 +2,7 @@
 Every number is recomputed from the marts here."""
 
 import json
+import os
 from datetime import datetime, timedelta
 
 import pytest
@@ -123,6 +124,9 @@ def test_history_chart_is_a_png_that_is_not_blank(market, tmp_path):
     proc = _cli(["funding", "BTC", "ETH", "--history", "7d", "--chart", str(path)], env)
     assert proc.stderr == f"chart written to {path}\n"
     assert_chart(path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # not the temporary file's private mode
 
 
 @pytest.mark.parametrize(

@@ -59,6 +59,10 @@ def save(fig, path: Path) -> Path:
     os.close(fd)
     try:
         fig.savefig(tmp, format="png", dpi=DPI, bbox_inches="tight")
+        # mkstemp makes the file private (0600); a chart gets the mode any new file of the user would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     finally:
         plt.close(fig)
