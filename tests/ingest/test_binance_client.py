@@ -494,6 +494,17 @@ def test_timeouts_and_resets_end_in_success(sim_env, settings):
     assert client.request_count == 5 and result.failures == []  # nothing arrived to keep
 
 
+def test_a_fetch_that_never_gets_an_answer_records_its_final_attempt(sim_env, settings):
+    # Every attempt reset: nothing arrived, yet the failure ledger must show the venue was down (status 0).
+    _fault(sim_env, "reset", OI_PATH, count=-1)
+    client = dataset("binance", "open_interest_history").make_client(settings, retry=FAST_RETRY)
+    with pytest.raises(ExchangeDown) as err:
+        fetch_partition(dataset("binance", "open_interest_history"), settings, PAST_DAY, client=client)
+    kept = err.value.failed_responses
+    assert [(f.error_type, f.response.http_status, f.response.payload) for f in kept] == [("ExchangeDown", 0, "")]
+    assert kept[0].response.endpoint == OI_PATH and "connection error" in kept[0].error_message
+
+
 def test_a_real_ban_is_not_retried_and_says_until_when(sim_env, settings):
     # One request per window, and the first refusal already bans: Binance's 418 with "banned until <ms>".
     sim_env.set_limits({"binance": {"futures_data_limit": 1, "ban_after_strikes": 0, "ban_seconds": 120}})
