@@ -31,13 +31,14 @@ class VenueFreshness:
         return self.lag > self.allowed_lag
 
 
-def snapshot_lags(con: duckdb.DuckDBPyConnection) -> dict[str, timedelta]:
-    """exchange -> allowed lag of its hourly snapshots (the current rates of the funding report are snapshots).
-    Empty when the published warehouse predates the freshness mart."""
+def allowed_lags(con: duckdb.DuckDBPyConnection, cadence: str = "hourly_snapshot") -> dict[str, timedelta]:
+    """exchange -> the lag its `cadence` schedule allows (marts.fct_source_freshness, from the dbt vars).
+    Empty when the published warehouse predates the freshness mart (callers then use DEFAULT_SNAPSHOT_LAG)."""
     try:
         rows = con.execute(
-            "select exchange, min(allowed_lag_hours) from marts.fct_source_freshness "
-            "where cadence = 'hourly_snapshot' group by exchange"
+            "select exchange, min(allowed_lag_hours) from marts.fct_source_freshness where cadence = ? "
+            "group by exchange",
+            [cadence],
         ).fetchall()
     except duckdb.CatalogException:
         return {}

@@ -47,9 +47,10 @@ import math
 from datetime import datetime
 
 from tracker.errors import CliError
+from tracker.freshness import allowed_lags
 from tracker.query import VENUES, Query, marks, venue_name
 from tracker.render import table
-from tracker.reports.common import allowed_lags, asset_block, banner, check_assets, envelope, footer, iso, no_data
+from tracker.reports.common import asset_block, banner, check_assets, envelope, footer, iso, no_data
 from tracker.store import fetch_dicts
 
 HELP = "spot-perp basis, futures term structure and cash-and-carry / funding-carry opportunities"
@@ -262,7 +263,7 @@ def build(q: Query, args) -> dict:
         assets = sorted({r["asset"] for r in rows})
         if not assets:
             raise no_data("futures basis quotes", q)
-    lags = allowed_lags(q, "hourly_snapshot")
+    lags = allowed_lags(q.con, "hourly_snapshot")
     modes: set[str] = set()
     blocks = []
     for asset in assets:

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import duckdb
-
 from tracker.errors import CliError
-from tracker.freshness import behind_by
+from tracker.freshness import DEFAULT_SNAPSHOT_LAG, behind_by, venue_freshness
 from tracker.query import Query, marks, venue_name
 from tracker.render import duration, utc
 from tracker.store import FILL_HINT, fetch_dicts
@@ -27,8 +25,6 @@ from tracker.symbols import require_known
 from tracker.venue_status import venue_problems
 
 SCHEMA_VERSION = 1
-# Allowed lag of a venue behind the report's as-of when the freshness mart does not say (hourly data).
-DEFAULT_LAG = timedelta(hours=1.5)
 
 
 def iso(t: datetime | None) -> str | None:
@@ -56,32 +52,21 @@ def no_data(what: str, q: Query) -> CliError:
     return CliError("ERR_NO_DATA", f"no {what}{where}{when} in the published warehouse", FILL_HINT)
 
 
-def allowed_lags(q: Query, cadence: str = "hourly_snapshot") -> dict[str, timedelta]:
-    """exchange -> the lag its `cadence` schedule allows (marts.fct_source_freshness, from the dbt vars)."""
-    try:
-        rows = q.con.execute(
-            "select exchange, min(allowed_lag_hours) from marts.fct_source_freshness where cadence = ? "
-            "group by exchange",
-            [cadence],
-        ).fetchall()
-    except duckdb.CatalogException:  # a warehouse published before the mart existed: the default applies
-        return {}
-    return {exchange: timedelta(hours=hours) for exchange, hours in rows}
-
-
 def asset_block(
     q: Query,
     asset: str,
     venue_times: dict[str, datetime],
     lags: dict[str, timedelta] | None = None,
-    default_lag: timedelta = DEFAULT_LAG,
+    default_lag: timedelta = DEFAULT_SNAPSHOT_LAG,
 ) -> dict:
     """The as-of and freshness fields of one asset's block, from each venue's newest time in it."""
     if not venue_times:
         raise no_data(f"data for {asset}", q)
     as_of = max(venue_times.values())
     lags = lags or {}
-    stale_venues = sorted(v for v, t in venue_times.items() if as_of - t > lags.get(v, default_lag))
+    stale_venues = sorted(
+        v for v, t in venue_times.items() if venue_freshness(t, as_of, lags.get(v, default_lag)).stale
+    )
     return {
         "asset": asset,
         "as_of": iso(as_of),

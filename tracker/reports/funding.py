@@ -44,10 +44,10 @@ import re
 from datetime import datetime, timedelta
 
 from tracker.errors import CliError
-from tracker.freshness import DEFAULT_SNAPSHOT_LAG, behind_by, snapshot_lags, venue_freshness
+from tracker.freshness import allowed_lags
 from tracker.query import Query, marks, venue_name
 from tracker.render import duration, pct, table, utc
-from tracker.reports.common import banner, check_assets, envelope, footer, iso, no_data, pct_value
+from tracker.reports.common import asset_block, banner, check_assets, envelope, footer, iso, no_data, pct_value
 from tracker.store import fetch_dicts
 
 HELP = "perpetual funding rates per venue, OI-weighted, with sentiment, history and alerts"
@@ -107,7 +107,7 @@ def build(q: Query, args) -> dict:
     assets = args.assets
     check_assets(q, assets, "marts.fct_funding_current")
     rows_by_asset = _latest(q, assets) if q.as_of is None else _point_in_time(q, assets)
-    lags = snapshot_lags(q.con)
+    lags = allowed_lags(q.con)
     out, modes = [], set()
     for asset in assets:
         rows, summary = rows_by_asset.get(asset, ([], None))
@@ -207,11 +207,8 @@ def _point_in_time(q: Query, assets: list[str]) -> dict[str, tuple[list[dict], d
 
 
 def _asset_block(q: Query, asset: str, rows: list[dict], summary: dict, lags, threshold) -> dict:
-    as_of = max(v["as_of"] for v in rows)
     # The current rates are hourly snapshots: each venue is held to its snapshot schedule's allowance.
-    fresh = {
-        v["exchange"]: venue_freshness(v["as_of"], as_of, lags.get(v["exchange"], DEFAULT_SNAPSHOT_LAG)) for v in rows
-    }
+    block = asset_block(q, asset, {v["exchange"]: v["as_of"] for v in rows}, lags)
     weighted_8h, weighted_apr, weighting = summary["weighted_rate_8h"], summary["weighted_apr"], summary["weighting"]
     if q.exchanges:
         weighted_8h, weighting = _weighted(rows)
@@ -220,12 +217,7 @@ def _asset_block(q: Query, asset: str, rows: list[dict], summary: dict, lags, th
         v["exchange"] for v in rows if threshold is not None and abs(v["current_rate_8h"]) * 100 >= threshold - 1e-12
     ]
     return {
-        "asset": asset,
-        "as_of": iso(as_of),
-        "stale": q.as_of is None and behind_by(as_of, q.now) is not None,
-        "stale_venues": [v["exchange"] for v in rows if fresh[v["exchange"]].stale],
-        "venue_last_data_at": {v["exchange"]: iso(v["as_of"]) for v in rows},
-        "venue_allowed_lag_hours": {e: f.allowed_lag.total_seconds() / 3600 for e, f in fresh.items()},
+        **block,
         "weighted_rate_8h_pct": pct_value(weighted_8h),
         "weighted_apr_pct": pct_value(weighted_apr),
         "weighting": weighting,
@@ -249,8 +241,8 @@ def _asset_block(q: Query, asset: str, rows: list[dict], summary: dict, lags, th
                 "oi_usd": v["oi_usd"],
                 "as_of": iso(v["as_of"]),
                 "last_data_at": iso(v["as_of"]),
-                "allowed_lag_hours": fresh[v["exchange"]].allowed_lag.total_seconds() / 3600,
-                "stale": fresh[v["exchange"]].stale,
+                "allowed_lag_hours": block["venue_allowed_lag_hours"][v["exchange"]],
+                "stale": v["exchange"] in block["stale_venues"],
                 "alert": v["exchange"] in alerting,
             }
             for v in rows

@@ -60,10 +60,10 @@ import re
 from datetime import datetime, timedelta
 
 from tracker.errors import CliError
+from tracker.freshness import allowed_lags
 from tracker.query import Query, venue_name
 from tracker.render import RULE, pct, price_text, usd
 from tracker.reports.common import (
-    allowed_lags,
     asset_block,
     banner,
     check_assets,
@@ -153,7 +153,7 @@ def build(q: Query, args) -> dict:
     check_assets(q, args.assets, SUMMARY)
     with_events = bool(args.recent or args.min_size is not None)
     chart = bool(getattr(args, "chart", None))
-    lags = allowed_lags(q, "hourly_snapshot")
+    lags = allowed_lags(q.con, "hourly_snapshot")
     blocks = [_asset(q, asset, args, with_events, chart, lags) for asset in args.assets]
     return envelope(
         "liquidations",

@@ -57,10 +57,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tracker.errors import CliError
+from tracker.freshness import allowed_lags
 from tracker.query import Query, venue_name
 from tracker.render import RULE, pct, price_text, table, usd
 from tracker.reports.common import (
-    allowed_lags,
     asset_block,
     banner,
     check_assets,
@@ -131,7 +131,7 @@ def build(q: Query, args) -> dict:
             "run the command once per view, or use --output json (it holds every view)",
         )
     views = [v for v in ("changes", "divergence") if getattr(args, v)] or ["default"]
-    lags = allowed_lags(q, "hourly_snapshot")
+    lags = allowed_lags(q.con, "hourly_snapshot")
     blocks = [_asset(q, asset, lags, chart=bool(getattr(args, "chart", None))) for asset in args.assets]
     return envelope("oi", q, data_modes(q, SIGNALS, args.assets), blocks, views=views)
 

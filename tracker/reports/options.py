@@ -64,10 +64,10 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 from tracker.errors import CliError
+from tracker.freshness import allowed_lags
 from tracker.query import Query, venue_name
 from tracker.render import duration, table, utc
 from tracker.reports.common import (
-    allowed_lags,
     asset_block,
     banner,
     check_assets,
@@ -490,7 +490,7 @@ def build(q: Query, args) -> dict:
     limit = _parse_limit(args.limit)
     charting = bool(getattr(args, "chart", None))
     check_assets(q, args.assets, "marts.dim_instruments")
-    lags = allowed_lags(q, "hourly_snapshot")
+    lags = allowed_lags(q.con, "hourly_snapshot")
     modes: set[str] = set()
     blocks = []
     for asset in args.assets:
@@ -510,7 +510,7 @@ def build(q: Query, args) -> dict:
         if view == "flow":
             fields, venue_times, flow_modes = _flow_block(q, asset, min_notional, limit)
             modes |= flow_modes
-            block = asset_block(q, asset, venue_times, allowed_lags(q, "daily_history"))
+            block = asset_block(q, asset, venue_times, allowed_lags(q.con, "daily_history"))
         else:
             block = asset_block(q, asset, {s["exchange"]: s["observed_at"] for s in snaps}, lags)
         if chart_expiry is None and charting and snaps:
