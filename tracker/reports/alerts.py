@@ -25,7 +25,7 @@ from tracker.errors import CliError
 from tracker.freshness import behind_by
 from tracker.query import Query, marks, venue_name
 from tracker.render import RULE, utc
-from tracker.reports.common import banner, check_assets, envelope, footer, iso, no_data
+from tracker.reports.common import banner, check_assets, data_modes, envelope, footer, iso, no_data
 from tracker.reports.funding import parse_window
 from tracker.store import fetch_dicts
 
@@ -58,7 +58,8 @@ def build(q: Query, args) -> dict:
             "ERR_BAD_ARGUMENT", f"--since {args.since[:20]!r} is not a window", "use hours or days: 24h, 7d, 30d"
         ) from None
     types = _types(getattr(args, "type", None))
-    check_assets(q, args.assets, "marts.fct_market_state") if args.assets else None
+    if args.assets:
+        check_assets(q, args.assets, "marts.fct_market_state")
     upto, upto_params = q.upto("hour_at")
     hours = fetch_dicts(
         q.con,
@@ -116,17 +117,12 @@ def build(q: Query, args) -> dict:
     return envelope(
         "alerts",
         q,
-        {"simulator" if _simulated(q) else "live"},
+        data_modes(q, "marts.fct_funding_current", assets),
         blocks,
         since=args.since.lower(),
         window_start=iso(min(datetime.fromisoformat(b["as_of"]) for b in blocks) - window),
         types=types,
     )
-
-
-def _simulated(q: Query) -> bool:
-    row = q.con.execute("select bool_or(data_mode = 'simulator') from marts.fct_funding_current").fetchone()
-    return bool(row and row[0])
 
 
 def render_table(report: dict) -> str:
