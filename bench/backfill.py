@@ -14,7 +14,9 @@ import threading
 import time
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from bench.results import machine_line, write_json
 from ingest.config import Settings
 from ingest.registry import DATASETS, Cadence, fetch_partition
 from ingest.windows import TimeWindow
@@ -69,11 +71,13 @@ def backfill_venue(venue: str, settings: Settings, days: list[TimeWindow], out: 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.backfill", description=__doc__.split("\n\n")[0])
-    p.add_argument("--days", type=int, default=30)
+    p.add_argument("--days", type=int, default=30, help="daily partitions, ending with today's (open) one")
+    p.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON (bench/report.py)")
     args = p.parse_args(argv)
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    # Whole days that have closed: the last N before today.
-    days = [TimeWindow(today - timedelta(days=d), today - timedelta(days=d - 1)) for d in range(args.days, 0, -1)]
+    # The daily partitions a `--days N` pipeline run fetches: today's open one and the N - 1 before it. Binance
+    # serves its statistics for 30 days, so a 30-day backfill must end today to stay inside that retention.
+    days = [TimeWindow(today - timedelta(days=d), today - timedelta(days=d - 1)) for d in range(args.days - 1, -1, -1)]
     venues = sorted({s.venue for s in DATASETS if s.cadence == Cadence.DAILY_HISTORY})
     with running_simulator(max_lifetime_s=7200) as sim:
         settings = Settings(assets=("BTC", "ETH", "SOL"), simulator_url=sim.root)
@@ -92,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         path = e["path"]
         per_path[e["venue"]][path] += 1
     print(f"backfill of {args.days} days x BTC, ETH, SOL, all venues (one thread per venue) against the simulator")
+    print(machine_line())
     print(f"{'venue':<10}{'requests':>10}{'wall s':>10}{'floor s':>10}{'wall/floor':>12}  errors")
+    rows = []
     for v in venues:
         r = results[v]
         floor = floor_seconds(v, per_path[v])
@@ -100,8 +106,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{v:<10}{r['requests']:>10}{r['seconds']:>10.1f}{floor:>10.1f}{ratio:>12}  {len(r['errors'])}")
         for err in r["errors"][:3]:
             print(f"    {err}")
+        rows.append(
+            {"venue": v, "requests": r["requests"], "wall_s": r["seconds"], "floor_s": floor, "errors": r["errors"]}
+        )
     violations = log["limit_violations"]
     print(f"total wall time {total:.1f} s; simulator requests {log['requests']}; limit violations {violations}")
+    # The whole backfill cannot end before its slowest venue's floor: that is the figure to compare with.
+    floor_total = max(row["floor_s"] for row in rows)
+    summary = {
+        "days": args.days,
+        "wall_s": total,
+        "floor_s": floor_total,
+        "wall_over_floor": total / floor_total if floor_total else None,
+        "requests": log["requests"],
+        "limit_violations": violations,
+        "errors": sum(len(row["errors"]) for row in rows),
+    }
+    write_json(args.json, "backfill", rows, summary)
     return 0 if violations == 0 else 1
 
 

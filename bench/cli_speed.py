@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shlex
 import shutil
 import subprocess
@@ -28,6 +27,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench.results import machine_line, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADLINE = "dashboard BTC ETH SOL"
@@ -77,27 +78,6 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     rank = max(1, min(len(ordered), round(q * len(ordered) + 0.5)))
     return ordered[rank - 1]
-
-
-def machine(duckdb_version: str) -> str:
-    mem = "?"
-    try:
-        with open("/proc/meminfo") as f:
-            kib = int(next(line for line in f if line.startswith("MemTotal:")).split()[1])
-        mem = f"{kib / 2**20:.1f} GiB"
-    except (OSError, StopIteration):
-        pass
-    cpu = ""
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (
-        f"machine: {os.cpu_count()} cores{' (' + cpu + ')' if cpu else ''}, {mem} RAM, {platform.system()} "
-        f"{platform.release()}; Python {platform.python_version()}, duckdb {duckdb_version}; load average {load}"
-    )
 
 
 # Run in a child process: this process stays free of duckdb, so that its memory does not count in the
@@ -170,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         "(PYTHONDONTWRITEBYTECODE=1 and a venv without .pyc files compile every module on every run)",
     )
     p.add_argument("--no-baselines", action="store_true", help="skip `python -c pass` and `import duckdb`")
+    p.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON (bench/report.py)")
     args = p.parse_args(argv)
     if args.runs < 1 or args.warmup < 0:
         p.error("--runs must be at least 1 and --warmup at least 0")
@@ -199,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         cases.append(Case("python -c 'import duckdb'", [py, "-c", "import duckdb"]))
 
     info = probe(published)
-    print(machine(info.get("duckdb", "?")))
+    print(machine_line())
     describe_warehouse(warehouse, published, info)
     print(f"{args.runs} timed runs per command after {args.warmup} warm-up, round-robin; output to /dev/null")
     print(f"bytecode: {bytecode}")
@@ -223,6 +204,27 @@ def main(argv: list[str] | None = None) -> int:
             case.rss_kib.append(rss)
     total = time.monotonic() - t0
 
+    rows = [
+        {
+            "command": c.label,
+            "median_s": percentile(c.seconds, 0.5) if c.seconds else None,
+            "p90_s": percentile(c.seconds, 0.9) if c.seconds else None,
+            "peak_rss_mib": max(c.rss_kib) / 1024 if c.rss_kib else None,
+            "error": c.error,
+        }
+        for c in cases
+    ]
+    headline = next(r for r in rows if r["command"] == HEADLINE) if HEADLINE in args.commands else rows[0]
+    commands = [r for r in rows if not r["command"].startswith("python ") and r["median_s"] is not None]
+    summary = {
+        "headline": headline,
+        "slowest_median_s": max((r["median_s"] for r in commands), default=None),
+        "peak_rss_mib": max((r["peak_rss_mib"] for r in commands), default=None),
+        "failed": [r["command"] for r in rows if r["error"]],
+        "runs": args.runs,
+        "warehouse_bytes": warehouse.stat().st_size if warehouse.exists() else None,
+    }
+    write_json(args.json, "cli_speed", rows, summary)
     width = max(len(c.label) for c in cases) + 2
     print(f"{'command':<{width}}{'median s':>10}{'p90 s':>9}{'min s':>9}{'max s':>9}{'peak RSS MiB':>14}  note")
     for case in cases:
