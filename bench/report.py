@@ -1,8 +1,8 @@
 """Every benchmark in one go, then one table: the figures of SPEC section 7 (and issue 8) with their ratios.
 
-    .venv/bin/python -m bench.report --dir var/bench                 # `make bench`: everything, about 2 h the first time
+    .venv/bin/python -m bench.report --dir var/bench            # `make bench`: all, about 2 h the first time
     .venv/bin/python -m bench.report --dir var/bench --only cli_speed backfill
-    .venv/bin/python -m bench.report --dir var/bench --table-only    # reprint the table from the last results
+    .venv/bin/python -m bench.report --dir var/bench --table-only # reprint the table from the last results
 
 Each benchmark runs as its own process (`python -m bench.<name> ... --json DIR/results/<name>.json`), so one
 that fails is reported and the others still run; its own detailed table goes to the terminal as it runs. The
