@@ -45,7 +45,7 @@ def _rows(path, table: str) -> list[tuple]:
 
 @pytest.mark.parametrize(
     ("dataset", "endpoint", "records"),
-    [("markets", "/markets", 1), ("markets_info", "/markets/info", 1), ("tickers", "/prices/tickers", 5)],
+    [("markets", "/markets", 3), ("markets_info", "/markets/info", 3), ("tickers", "/prices/tickers", 5)],
 )
 def test_each_gmx_snapshot_lands_one_response_and_passes_its_raw_check(
     sim_env, warehouse_file, current_hour, dataset, endpoint, records
@@ -54,7 +54,7 @@ def test_each_gmx_snapshot_lands_one_response_and_passes_its_raw_check(
     assert result.success
     evaluations = result.get_asset_check_evaluations()
     assert [(e.check_name, e.passed) for e in evaluations] == [("raw_partition_valid", True)]
-    assert evaluations[0].metadata["records"].value == records  # wrapped lists count as one record
+    assert evaluations[0].metadata["records"].value == records  # the market rows inside {"markets": [...]}
     rows = _rows(warehouse_file, f"gmx__{dataset}")
     assert [(k, e, s, m) for k, e, s, m, _ in rows] == [(current_hour, endpoint, 200, "simulator")]
     body = json.loads(rows[0][4])

@@ -2,9 +2,8 @@
 
 GMX keeps no REST history, so these snapshots are the funding and open-interest history.
 
-The raw check sees a `{"markets": [...]}` body as one record (it cannot look inside a wrapped list yet),
-so for those two datasets it checks the envelope: a renamed or missing `markets` list fails it, a field
-renamed inside the rows does not. `/prices/tickers` is a bare list and is checked row by row.
+`/markets` and `/markets/info` wrap their rows in `{"markets": [...]}`: the raw check looks inside that list
+(`records_path`) and checks each market row, keyed by its market token; `/prices/tickers` is a bare list.
 """
 
 from __future__ import annotations
@@ -37,7 +36,13 @@ DATASETS: tuple[DatasetSpec, ...] = (
         description="GMX v2 market catalogue (/markets): market, index, long and short token addresses and "
         "listing, sampled hourly; the instrument list.",
         make_client=make_client,
-        shape=RecordShape(f'{{"markets":[{MARKET_ROW}]}}', is_list=False, key_fields=("markets",)),
+        shape=RecordShape(
+            MARKET_ROW,
+            is_list=True,
+            key_fields=("marketToken",),
+            required_fields=("indexToken", "longToken", "shortToken"),
+            records_path="$.markets",
+        ),
         whole_venue=lambda c, w: [markets.fetch_markets(c)],
     ),
     DatasetSpec(
@@ -47,7 +52,13 @@ DATASETS: tuple[DatasetSpec, ...] = (
         description="GMX v2 market state (/markets/info): long and short open interest (USD x 1e30) and "
         "per-side funding, borrowing and net rates (annualised, x 1e30), sampled hourly.",
         make_client=make_client,
-        shape=RecordShape(f'{{"markets":[{MARKET_INFO_ROW}]}}', is_list=False, key_fields=("markets",)),
+        shape=RecordShape(
+            MARKET_INFO_ROW,
+            is_list=True,
+            key_fields=("marketToken",),
+            required_fields=("name", "openInterestLong", "openInterestShort", "fundingRateLong", "fundingRateShort"),
+            records_path="$.markets",
+        ),
         whole_venue=lambda c, w: [markets.fetch_markets_info(c)],
     ),
     DatasetSpec(
