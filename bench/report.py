@@ -42,23 +42,26 @@ def _s(x: float | None, digits: int = 1) -> str:
 
 def _ingest(s: dict) -> tuple[str, str]:
     return (
-        f"ours {_s(s.get('ours_rows_per_s'), 0)} rows/s raw + staging; "
-        f"DuckDB read_json {_s(s.get('duckdb_rows_per_s'), 0)} rows/s",
-        f"ours / read_json = {_s(s.get('ratio'), 2)}",
+        f"{s.get('records_in_payloads', 0):,} records from {s.get('payload_source')} payload files",
+        f"ours / read_json rows/s: raw {_s(s.get('ratio_raw'), 3)}, raw + staging "
+        f"{_s(s.get('ratio_raw_plus_staging'), 3)}",
     )
 
 
 def _incremental(s: dict) -> tuple[str, str]:
     return (
-        f"1 day: {_s(s.get('day1_s'))} s; 365 days: {_s(s.get('year_s'))} s",
-        f"365 d / 1 d = {_s(s.get('ratio'), 2)} (flat = 1)",
+        f"1 day: {_s(s.get('small_s'))} s; 365 days: {_s(s.get('large_s'))} s",
+        f"365 d / 1 d = {_s(s.get('ratio'), 2)} (flat = 1); dbt build alone {_s(s.get('dbt_ratio'), 2)}",
     )
 
 
 def _rebuild(s: dict) -> tuple[str, str]:
+    by_type = (s.get("dbt") or {}).get("by_type", {})
+    models, tests = by_type.get("model", {}), by_type.get("test", {})
     return (
-        f"{_s(s.get('wall_s'))} s, {s.get('models', '-')} models + {s.get('tests', '-')} tests",
-        f"dbt peak RSS {_s(s.get('peak_rss_gib'), 1)} GiB",
+        f"{_s(s.get('wall_s'))} s: {models.get('count', '-')} models {_s(models.get('seconds'))} s, "
+        f"{tests.get('count', '-')} tests {_s(tests.get('seconds'))} s",
+        f"dbt peak RSS {_s((s.get('wait4_maxrss_mib') or 0) / 1024, 1)} GiB",
     )
 
 
@@ -80,10 +83,12 @@ def _cli(s: dict) -> tuple[str, str]:
 
 
 def _memory(s: dict) -> tuple[str, str]:
+    peak = s.get("peak_rss_mib") or {}
     return (
-        f"full run ({s.get('days')} days): {_s(s.get('wall_s'))} s",
-        f"peak RSS: pipeline {_s(s.get('pipeline_peak_mib'), 0)} MiB, largest child "
-        f"{_s(s.get('child_peak_mib'), 0)} MiB",
+        f"full run, {s.get('days')} days: {_s(s.get('wall_s'))} s",
+        f"peak RSS: pipeline {_s(peak.get('by_kind_mib', {}).get('pipeline'), 0)} MiB, largest child "
+        f"({peak.get('largest_child')}) {_s(peak.get('largest_child_mib'), 0)} MiB, whole tree "
+        f"{_s(peak.get('tree_mib'), 0)} MiB",
     )
 
 
