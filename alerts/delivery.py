@@ -27,7 +27,7 @@ from alerts.ledger import DeliveryLedger
 from alerts.model import webhook_body
 from alerts.source import read_published_alerts
 from alerts.webhook import WebhookChannel, WebhookError, WebhookPolicy, WebhookUnavailable
-from warehouse.paths import published_path, warehouse_path
+from warehouse.paths import path_from_env, published_path, warehouse_path
 
 LEDGER_ENV = "DW_ALERTS_LEDGER"
 WEBHOOK_ENV = "DW_ALERT_WEBHOOK_URL"
@@ -41,8 +41,7 @@ log = logging.getLogger("alerts.delivery")
 
 def ledger_path() -> Path:
     """DW_ALERTS_LEDGER, or `alerts_delivery.sqlite` beside the warehouse (var/ by default)."""
-    raw = os.environ.get(LEDGER_ENV, "").strip()
-    return Path(raw).expanduser().resolve() if raw else warehouse_path().parent / LEDGER_FILENAME
+    return path_from_env(LEDGER_ENV) or warehouse_path().parent / LEDGER_FILENAME
 
 
 def webhook_url_from_environment() -> str | None:

@@ -57,6 +57,13 @@ def validate_webhook_url(url: str) -> str:
         )
     if not parts.hostname:
         raise WebhookConfigError(f"DW_ALERT_WEBHOOK_URL has no host: {mask_url(url)}")
+    try:
+        httpx.Request("POST", url)  # what the channel will send: control characters, bad IDNA labels, ...
+    except (httpx.InvalidURL, ValueError) as exc:  # IDNA errors are UnicodeErrors, i.e. ValueErrors
+        # The exception text quotes the URL, which may carry a token: name the kind of problem only.
+        raise WebhookConfigError(
+            f"DW_ALERT_WEBHOOK_URL is not a valid URL ({type(exc).__name__}): {mask_url(url)}"
+        ) from None
     return url
 
 
@@ -75,6 +82,19 @@ def mask_url(url: str) -> str:
         path += "/***"
     query = "&".join(f"{k}=***" for k, _ in parse_qsl(parts.query, keep_blank_values=True))
     return f"{parts.scheme}://{userinfo}{host}{port}{path}{'?' + query if query else ''}"
+
+
+def secret_parts(url: str) -> list[str]:
+    """The parts of the URL that mask_url hides (user info, deeper path segments, query values), longest first."""
+    try:
+        parts = urlsplit(url)
+        userinfo = [parts.username or "", parts.password or ""]
+    except ValueError:
+        return []
+    segments = [s for s in parts.path.split("/") if s][1:]
+    values = [v for _, v in parse_qsl(parts.query, keep_blank_values=True)]
+    # Very short parts ("v1", "id") would blank ordinary words of a message, and are no secret on their own.
+    return sorted({p for p in (*userinfo, *segments, *values) if len(p) >= 6}, key=len, reverse=True)
 
 
 @dataclass(frozen=True)
@@ -107,6 +127,7 @@ class WebhookChannel:
     def __init__(self, url: str, policy: WebhookPolicy | None = None, transport: httpx.BaseTransport | None = None):
         self.url = validate_webhook_url(url)
         self.masked_url = mask_url(self.url)
+        self._secrets = secret_parts(self.url)
         self.policy = policy or WebhookPolicy()
         self._client = httpx.Client(
             timeout=self.policy.timeout_s,
@@ -153,8 +174,12 @@ class WebhookChannel:
         )
 
     def _scrub(self, text: str) -> str:
-        # Exception texts and echoed bodies may quote the URL; never let the raw one through.
-        return text.replace(self.url, self.masked_url)
+        # Exception texts and echoed bodies may quote the URL, or only its path or query (a receiver echoing the
+        # request line); never let the raw URL or any part mask_url hides through.
+        text = text.replace(self.url, self.masked_url)
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
 
 
 def _retry_after_seconds(response: httpx.Response) -> float | None:

@@ -16,8 +16,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import httpx
+
 DEFAULT_ASSETS = ("BTC", "ETH", "SOL")
 _ASSET = re.compile(r"^[A-Z0-9]{2,15}$")
+# A host name or a bracketed IPv6 address, an optional port: what every HTTP client accepts as a base URL.
+_SIMULATOR_URL = re.compile(r"^https?://(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?/?$")
+# Keys travel in HTTP headers: printable ASCII without spaces (anything else cannot be sent, or splits a header).
+_API_KEY = re.compile(r"^[\x21-\x7e]+$")
 
 
 class ConfigError(ValueError):
@@ -32,6 +38,18 @@ def parse_assets(raw: str | None) -> tuple[str, ...]:
     if bad:
         raise ConfigError(f"DW_ASSETS has invalid asset names {bad}; expected e.g. BTC,ETH,SOL")
     return assets
+
+
+def _usable_base_url(url: str) -> bool:
+    """The shape we document, and a URL the HTTP client can really send to (ports in range, valid IDNA labels)."""
+    shape = _SIMULATOR_URL.match(url)
+    if shape is None or int(shape.group(1) or 80) > 65535:
+        return False
+    try:
+        httpx.Request("GET", url)
+    except (httpx.InvalidURL, ValueError):  # IDNA errors are UnicodeErrors, i.e. ValueErrors
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -62,12 +80,15 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         sim = env.get("DW_SIMULATOR_URL", "").strip() or None
-        if sim and not re.match(r"^https?://[^\s/]+(:\d+)?/?$", sim):
-            raise ConfigError(f"DW_SIMULATOR_URL must look like http://127.0.0.1:8765, got {sim!r}")
+        if sim and not _usable_base_url(sim):
+            raise ConfigError(f"DW_SIMULATOR_URL must look like http://127.0.0.1:8765, got {sim[:200]!r}")
         keys = {}
         for name, value in env.items():
             m = re.match(r"^DW_([A-Z0-9]+)_API_KEY$", name)
             if m and value.strip():
+                if not _API_KEY.match(value.strip()):
+                    # The value is a secret: say what is wrong with it, never echo it.
+                    raise ConfigError(f"{name} must be printable ASCII without spaces (the value is not shown)")
                 keys[m.group(1).lower()] = value.strip()
         sim_now = None
         if env.get("DW_SIMULATOR_NOW", "").strip():
@@ -75,8 +96,8 @@ class Settings:
                 raise ConfigError("DW_SIMULATOR_NOW needs DW_SIMULATOR_URL: live venues only serve the present")
             try:
                 sim_now = datetime.fromisoformat(env["DW_SIMULATOR_NOW"].strip().replace("Z", "+00:00"))
-            except ValueError as exc:
-                bad = env["DW_SIMULATOR_NOW"]
+                sim_now = (sim_now if sim_now.tzinfo else sim_now.replace(tzinfo=UTC)).astimezone(UTC)
+            except (ValueError, OverflowError) as exc:  # OverflowError: an offset that leaves years 1..9999
+                bad = env["DW_SIMULATOR_NOW"][:200]
                 raise ConfigError(f"DW_SIMULATOR_NOW must be an ISO-8601 instant, got {bad!r}") from exc
-            sim_now = (sim_now if sim_now.tzinfo else sim_now.replace(tzinfo=UTC)).astimezone(UTC)
         return cls(assets=parse_assets(env.get("DW_ASSETS")), simulator_url=sim, api_keys=keys, simulator_now=sim_now)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import sys
@@ -22,6 +23,56 @@ def _log(msg: str) -> None:
     print(f"[pipeline {datetime.now(UTC):%H:%M:%S}] {msg}", flush=True)
 
 
+class _DetailedLog(io.TextIOBase):
+    """The detailed log file, best effort: a full disk stops the log, it must not end the runner with a traceback
+    (the steps that need the disk fail and say so on their own)."""
+
+    def __init__(self, path) -> None:
+        super().__init__()
+        self.error: OSError | None = None
+        try:
+            self._fh = open(path, "a")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            self._fh, self.error = None, exc
+
+    def writable(self) -> bool:
+        return True
+
+    def _guard(self, action) -> None:
+        if self._fh is not None and self.error is None:
+            try:
+                action()
+            except OSError as exc:
+                self.error = exc
+
+    def write(self, text: str) -> int:
+        self._guard(lambda: self._fh.write(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._guard(self._fh.flush if self._fh is not None else lambda: None)
+
+    def close(self) -> None:
+        fh, self._fh = self._fh, None
+        if fh is not None:
+            try:
+                fh.close()
+            except OSError as exc:
+                self.error = self.error or exc
+        super().close()
+
+
+def _failure_line(event) -> str:
+    """The failure as one line: Dagster's own text plus the innermost error (e.g. "No space left on device")."""
+    line = event.message.splitlines()[0] if event.message else str(event.event_type_value)
+    error = event.step_failure_data.error if event.is_step_failure and event.step_failure_data else None
+    while error is not None and error.cause is not None:
+        error = error.cause
+    if error is not None and error.message.strip():
+        line += f" {error.message.strip().splitlines()[0][:300]}"
+    return line
+
+
 def run(
     days: int,
     use_simulator: bool,
@@ -30,7 +81,11 @@ def run(
     faults: list[dict] | None = None,
 ) -> int:
     from simulator.process import running_simulator
+    from warehouse.connection import check_writable
+    from warehouse.paths import warehouse_path
 
+    # An unwritable or full warehouse location fails here in one line, before the simulator and Dagster start.
+    check_writable(warehouse_path().parent)
     sim_ctx = running_simulator(episodes=episodes, now=now) if use_simulator else contextlib.nullcontext()
     with sim_ctx as sim:
         if sim is not None:
@@ -47,9 +102,14 @@ def run(
 
         from orchestration.definitions import defs
         from orchestration.partitions import daily_partitions, hourly_partitions
-        from warehouse.paths import published_path, warehouse_path
+        from warehouse.paths import published_path
 
         instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+        # A run killed mid-step would otherwise keep the writer pool's only slot and make this run wait forever.
+        from orchestration.dead_runs import release_dead_runs, runner_tags
+
+        for line in release_dead_runs(instance):
+            _log(line)
         # Step-level chatter stays in the run's log (Dagster UI); the shell gets warnings and our lines.
         quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("DW_LOG_LEVEL", "WARNING")}}}}
         now = now or datetime.now(UTC)
@@ -65,10 +125,13 @@ def run(
 
         def run_job(step: str, job_name: str, **kw):
             _log(f"{step} {job_name} {kw.pop('label')}")
-            with open(log_path, "a") as log_file, contextlib.redirect_stdout(log_file):
+            kw["tags"] = {**kw.get("tags", {}), **runner_tags()}
+            with _DetailedLog(log_path) as log_file, contextlib.redirect_stdout(log_file):
                 result = defs.resolve_job_def(job_name).execute_in_process(
                     instance=instance, raise_on_error=False, run_config=quiet, **kw
                 )
+            if log_file.error is not None:
+                _log(f"    detailed log incomplete: {log_file.error}")
             _log(f"    {'ok' if result.success else 'FAILED'} ({time.monotonic() - t0:.1f}s)")
             return result
 
@@ -91,7 +154,7 @@ def run(
             for result in (snap, history, marts):
                 for event in result.all_events:
                     if event.is_failure:
-                        _log(f"    failure: {event.message.splitlines()[0]}")
+                        _log(f"    failure: {_failure_line(event)}")
             if not marts.success:
                 _log("the marts run failed; readers keep the last published warehouse")
                 return 1
@@ -140,11 +203,9 @@ def main(argv: list[str] | None = None) -> int:
             p.error("--now needs --simulator (the live venues only serve the present)")
         try:
             now = datetime.fromisoformat(args.now.replace("Z", "+00:00"))
-        except ValueError:
+            now = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(UTC)
+        except (ValueError, OverflowError):  # OverflowError: an offset that takes it out of years 1..9999
             p.error(f"--now must be an ISO-8601 instant like 2026-11-21T08:00:00Z, got {args.now!r}")
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=UTC)
-        now = now.astimezone(UTC)
     if not 1 <= args.days <= 400:
         p.error("--days must be between 1 and 400")
     if args.episode and not args.simulator:
@@ -157,10 +218,14 @@ def main(argv: list[str] | None = None) -> int:
             fault = json.loads(text)
         except ValueError as exc:
             p.error(f"--fault must be a JSON object: {exc}")
-        from simulator.faults import KINDS
+        from simulator.faults import KINDS, FaultBook
 
         if not isinstance(fault, dict) or fault.get("kind") not in KINDS or not fault.get("venue"):
             p.error(f'--fault needs {{"kind": one of {", ".join(KINDS)}, "venue": ...}}, got {text}')
+        try:
+            FaultBook().add(fault)  # the simulator's own parsing, so a bad count or options fails here, not mid-start
+        except (ValueError, TypeError) as exc:
+            p.error(f"--fault {text}: {exc}")
         faults.append(fault)
     if args.episode:
         from simulator.episodes import parse_episode
@@ -170,7 +235,13 @@ def main(argv: list[str] | None = None) -> int:
                 parse_episode(text)
             except ValueError as exc:
                 p.error(str(exc))
-    return run(args.days, args.simulator, args.episode, now, faults)
+    from warehouse.connection import WarehouseStorageError
+
+    try:
+        return run(args.days, args.simulator, args.episode, now, faults)
+    except WarehouseStorageError as exc:  # one line naming the path and the cause, no traceback
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 1
 
 
 if __name__ == "__main__":

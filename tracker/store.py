@@ -9,14 +9,21 @@ from pathlib import Path
 import duckdb
 
 from tracker.errors import CliError
-from warehouse.paths import WAREHOUSE_ENV, published_path
+from warehouse.paths import WAREHOUSE_ENV, PathConfigError, published_path
 
 FILL_HINT = "run `make demo` (simulated data) or `python -m orchestration.run_pipeline` to fill it"
 
 
 def open_published(path: Path | None = None, wait_seconds: float = 3.0) -> duckdb.DuckDBPyConnection:
-    target = path or published_path()
-    if not target.exists():
+    try:
+        target = path or published_path()
+    except PathConfigError as exc:
+        raise CliError("ERR_BAD_ARGUMENT", str(exc), f"set {WAREHOUSE_ENV} to the warehouse file") from exc
+    try:
+        exists = target.exists()
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise CliError("ERR_NO_DATA", f"cannot open {target}: {exc.strerror or exc}", FILL_HINT) from exc
+    if not exists:
         raise CliError(
             "ERR_NO_DATA",
             f"no published warehouse at {target}"

@@ -7,6 +7,7 @@ slice or the new one, never both; re-running a partition in any order leaves ide
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -139,7 +140,10 @@ def load_partition(
         )
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        # A commit that failed (e.g. the disk is full) has already rolled back, and a second rollback would
+        # raise "no transaction is active" and hide the real cause.
+        with contextlib.suppress(duckdb.TransactionException):
+            con.execute("rollback")
         raise
     return LoadResult(table, partition_key, len(records), payload_bytes, digest, replaced, outcome)
 

@@ -12,6 +12,7 @@ can tell which state it sees and verify it is whole.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.connection import WarehouseStorageError, storage_cause
 from warehouse.paths import published_path
 
 # Schemas readers care about; raw and the working schemas are copied too (analysts may audit them) but
@@ -76,10 +78,31 @@ def _stamp(path: Path, publication: Publication) -> dict[str, int]:
     return counts
 
 
+def _reap_dead_copies(dst: Path) -> None:
+    """Delete the temporary copies of publishers that died before their rename (kill -9, power loss).
+
+    Each is a whole warehouse and nothing else would ever remove it. A copy whose publisher is still alive
+    is left alone: its name carries the publisher's pid."""
+    for copy in dst.parent.glob(f".{dst.name}.tmp-*"):
+        pid = copy.name.removeprefix(f".{dst.name}.tmp-").split(".")[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            with contextlib.suppress(OSError):  # best effort: never a reason not to publish
+                copy.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
+
+
 def publish(warehouse: Path, target: Path | None = None, publication: Publication | None = None) -> Path:
     """Copy the (closed, checkpointed) warehouse next to the published file, stamp it, fsync, then rename."""
     dst = target or published_path(warehouse)
-    dst.parent.mkdir(parents=True, exist_ok=True)
     wal = warehouse.with_name(warehouse.name + ".wal")
     if wal.exists() and wal.stat().st_size > 0:
         # An unflushed write-ahead log means a writer is still open or crashed mid-write: copying the
@@ -87,6 +110,8 @@ def publish(warehouse: Path, target: Path | None = None, publication: Publicatio
         raise RuntimeError(f"refusing to publish {warehouse}: its write-ahead log {wal} is not empty")
     tmp = dst.with_name(f".{dst.name}.tmp-{os.getpid()}")
     try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        _reap_dead_copies(dst)
         shutil.copyfile(warehouse, tmp)
         if publication is not None:
             _stamp(tmp, publication)
@@ -96,9 +121,21 @@ def publish(warehouse: Path, target: Path | None = None, publication: Publicatio
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, dst)
+    except (OSError, duckdb.Error) as exc:
+        # A full disk or a read-only directory: say so in one line. The rename is the last step, so the
+        # previous published file is untouched, and the half-written copy is removed below.
+        cause = storage_cause(exc)
+        if cause is None:
+            raise
+        raise WarehouseStorageError(
+            f"cannot publish {warehouse} to {dst}: {cause}; readers keep the previous published file"
+        ) from exc
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+            # On a read-only or missing directory there is nothing to remove, and failing here would hide
+            # the error that matters.
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
     dir_fd = os.open(dst.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

@@ -9,14 +9,13 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from warehouse.paths import warehouse_path
+from warehouse.paths import path_from_env, warehouse_path
 
 COLLECTOR_ENV = "DW_COLLECTOR_DIR"
 
 
 def collector_dir() -> Path:
-    raw = os.environ.get(COLLECTOR_ENV, "").strip()
-    return Path(raw).expanduser().resolve() if raw else warehouse_path().parent / "collector"
+    return path_from_env(COLLECTOR_ENV) or warehouse_path().parent / "collector"
 
 
 def hour_file(root: Path, venue: str, hour: datetime) -> Path:
@@ -62,12 +61,14 @@ def read_hour(root: Path, venue: str, hour: datetime) -> list[dict]:
     if not path.exists():
         raise FileNotFoundError(path)
     out = []
-    with open(path, encoding="utf-8") as fh:
+    with open(path, "rb") as fh:  # bytes: a torn multi-byte character must cost one line, not the file
         for line in fh:
             try:
-                out.append(json.loads(line))
-            except ValueError:
+                message = json.loads(line.decode("utf-8"))
+            except ValueError:  # UnicodeDecodeError included
                 continue
+            if isinstance(message, dict):  # a torn line can still parse (e.g. "1"); only whole records count
+                out.append(message)
     return out
 
 
