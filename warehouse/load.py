@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.raw_checks import RawCheckOutcome
-from warehouse.schema import RAW_COLUMN_NAMES, ensure_bookkeeping, ensure_raw_table
+from warehouse.schema import RAW_COLUMN_NAMES, RAW_COLUMNS_DDL, RAW_SCHEMA, ensure_bookkeeping, ensure_raw_table
 
 
 class RawRecord(Protocol):
@@ -118,12 +118,19 @@ def load_partition(
     con.execute("begin transaction")
     try:
         replaced = con.execute(f"select count(*) from {table} where partition_key = ?", [partition_key]).fetchone()[0]
+        if replaced:
+            con.execute(
+                f"create or replace temp table _previous_slice as select * from {table} where partition_key = ?",
+                [partition_key],
+            )
         con.execute(f"delete from {table} where partition_key = ?", [partition_key])
         con.register("_raw_batch", batch)
         # INSERT ... SELECT from Arrow: a bulk insert, never row by row.
         con.execute(f"insert into {table} select * from _raw_batch")
         con.unregister("_raw_batch")
         outcome = check(con, table, partition_key) if check else None
+        if replaced:
+            _keep_previous_slice_if_worse(con, table, replaced, len(records), outcome, run_id)
         con.execute(
             "insert into raw.load_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -146,6 +153,30 @@ def load_partition(
             con.execute("rollback")
         raise
     return LoadResult(table, partition_key, len(records), payload_bytes, digest, replaced, outcome)
+
+
+SUPERSEDED_TABLE = f"{RAW_SCHEMA}.superseded_responses"
+
+
+def _keep_previous_slice_if_worse(
+    con: duckdb.DuckDBPyConnection, table: str, replaced: int, loaded: int, outcome, run_id: str | None
+) -> None:
+    """Raw is never lost: when a reload fails its check (a drifted or empty answer) or brings fewer responses
+    (an asset the venue now calls unknown), the slice it replaced moves to `raw.superseded_responses` in the same
+    transaction. A reload as good as the last one archives nothing, so re-runs do not grow the warehouse."""
+    failed = outcome is not None and not outcome.passed
+    if failed or loaded < replaced:
+        reason = "the reload failed its raw check" if failed else f"the reload brought {loaded} of {replaced} responses"
+        con.execute(
+            f"create table if not exists {SUPERSEDED_TABLE} ({RAW_COLUMNS_DDL}, "
+            "raw_table varchar not null, superseded_at timestamptz not null, superseded_by_run varchar, "
+            "reason varchar not null)"
+        )
+        con.execute(
+            f"insert into {SUPERSEDED_TABLE} select *, ?, ?, ?, ? from _previous_slice",
+            [table, datetime.now(UTC), run_id, reason],
+        )
+    con.execute("drop table _previous_slice")
 
 
 def record_failure(

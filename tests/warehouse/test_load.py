@@ -85,3 +85,36 @@ def test_failed_bodies_go_to_the_ledger_not_the_partition(tmp_path):
         ("<html>503</html>", "ExchangeDown")
     ]
     assert _state(con)[0][1] == 1
+
+
+def _superseded(con):
+    return con.execute(
+        "select partition_key, payload, reason from raw.superseded_responses order by superseded_at, page"
+    ).fetchall()
+
+
+def _failing_check(con, table, key):
+    from warehouse.raw_checks import RawCheckOutcome
+
+    return RawCheckOutcome(passed=False, failures=["schema: 1 records lack one of the fields ['a']"])
+
+
+def test_a_worse_reload_keeps_the_slice_it_replaced(tmp_path):
+    """A reload that fails its check, or brings fewer responses, replaces the partition (the gate then blocks it)
+    but the bodies it replaced move to raw.superseded_responses: no raw payload is lost."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    good = [_resp(0, '[{"a":1}]'), _resp(1, '[{"a":2}]')]
+    load_partition(con, "binance", "funding_rates", "2026-01-01", good)
+    load_partition(con, "binance", "funding_rates", "2026-01-01", good)  # as good as before: nothing archived
+    assert con.execute("select count(*) from duckdb_tables() where table_name = 'superseded_responses'").fetchone() == (
+        0,
+    )
+
+    load_partition(con, "binance", "funding_rates", "2026-01-01", [_resp(0, '[{"a":1}]')])
+    assert _superseded(con) == [
+        ("2026-01-01", '[{"a":1}]', "the reload brought 1 of 2 responses"),
+        ("2026-01-01", '[{"a":2}]', "the reload brought 1 of 2 responses"),
+    ]
+    load_partition(con, "binance", "funding_rates", "2026-01-01", [_resp(0, '[{"x":1}]')], check=_failing_check)
+    assert _superseded(con)[-1] == ("2026-01-01", '[{"a":1}]', "the reload failed its raw check")
+    assert _state(con)[0][1] == 1  # the partition holds the reload, which the gate reads as failed
