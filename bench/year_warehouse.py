@@ -50,6 +50,8 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.run_memory import descendants, process_kind, rss_kib
+
 ROOT = Path(__file__).resolve().parents[1]
 STAMP = "year_warehouse.json"
 ASSETS = "BTC,ETH,SOL"
@@ -106,50 +108,6 @@ def lift_client_budgets() -> None:
 
 
 # --- memory --------------------------------------------------------------------------------------------
-def _rss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _descendants(root: int) -> dict[int, str]:
-    """pid -> short command name of every process below `root`."""
-    children: dict[int, list[int]] = defaultdict(list)
-    names: dict[int, str] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children[ppid].append(int(entry))
-        names[int(entry)] = cmd
-    out, todo = {}, list(children[root])
-    while todo:
-        pid = todo.pop()
-        out[pid] = names.get(pid, "")
-        todo += children[pid]
-    return out
-
-
-def _kind(cmd: str) -> str:
-    if "-m simulator" in cmd:
-        return "simulator"
-    if "dbt" in cmd:
-        return "dbt"
-    return "other"
-
-
 class MemorySampler:
     """Peak RSS of this process, of the simulator and of dbt (its subprocess), sampled every `interval` s,
     per phase (`phase(name)` switches)."""
@@ -174,10 +132,10 @@ class MemorySampler:
     def _run(self) -> None:
         me = os.getpid()
         while not self._stop.wait(self.interval):
-            sample = {"builder": _rss_kib(me)}
-            for pid, cmd in _descendants(me).items():
-                kind = _kind(cmd)
-                sample[kind] = sample.get(kind, 0) + _rss_kib(pid)
+            sample = {"builder": rss_kib(me)}
+            for pid, cmd in descendants(me).items():
+                kind = process_kind(cmd)
+                sample[kind] = sample.get(kind, 0) + rss_kib(pid)
             sample["total"] = sum(sample.values())
             peaks = self.peaks[self.name]
             for kind, kib in sample.items():
