@@ -14,6 +14,8 @@ import socket
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
+from warehouse.publish import process_alive
+
 RUNNER_PID_TAG = "dw/runner_pid"
 RUNNER_HOST_TAG = "dw/runner_host"
 
@@ -30,16 +32,6 @@ def runner_tags() -> dict[str, str]:
     return {RUNNER_PID_TAG: str(os.getpid()), RUNNER_HOST_TAG: socket.gethostname()}
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, owned by another user
-        return True
-    return True
-
-
 def release_dead_runs(instance: DagsterInstance) -> list[str]:
     """Fail the in-progress runs of this host whose process is gone and free their pool slots; says what it did.
 
@@ -49,7 +41,7 @@ def release_dead_runs(instance: DagsterInstance) -> list[str]:
     released = []
     for run in instance.get_runs(filters=RunsFilter(statuses=_IN_PROGRESS, tags={RUNNER_HOST_TAG: host})):
         pid = run.tags.get(RUNNER_PID_TAG, "")
-        if not pid.isdigit() or int(pid) == os.getpid() or _process_alive(int(pid)):
+        if not pid.isdigit() or int(pid) == os.getpid() or process_alive(int(pid)):
             continue
         instance.report_run_failed(run, f"its process {pid} died before the run ended (killed?)")
         if instance.event_log_storage.supports_global_concurrency_limits:

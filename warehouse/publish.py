@@ -85,12 +85,13 @@ def _reap_dead_copies(dst: Path) -> None:
     is left alone: its name carries the publisher's pid."""
     for copy in dst.parent.glob(f".{dst.name}.tmp-*"):
         pid = copy.name.removeprefix(f".{dst.name}.tmp-").split(".")[0]
-        if pid.isdigit() and not _process_alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             with contextlib.suppress(OSError):  # best effort: never a reason not to publish
                 copy.unlink(missing_ok=True)
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this machine with that pid exists (leftovers name the pid that made them)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
