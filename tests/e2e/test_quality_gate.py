@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -18,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from tests.pipeline_env import pipeline_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2700)]
 
@@ -30,24 +31,11 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _env(workdir: Path) -> dict:
-    home = workdir / "dagster_home"
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DW_")}
-    env.update(
-        DW_WAREHOUSE_PATH=str(workdir / "warehouse.duckdb"),
-        DAGSTER_HOME=str(home),
-        DW_ALERTS_LEDGER=str(workdir / "alerts.sqlite"),
-    )
-    return env
-
-
 def _pipeline(workdir: Path, *faults: dict) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "orchestration.run_pipeline", "--simulator", "--days", "1", "--now", NOW]
     for fault in faults:
         cmd += ["--fault", json.dumps(fault)]
-    return subprocess.run(cmd, cwd=ROOT, env=_env(workdir), capture_output=True, text=True, timeout=1500)
+    return subprocess.run(cmd, cwd=ROOT, env=pipeline_env(workdir), capture_output=True, text=True, timeout=1500)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +64,7 @@ print(json.dumps({{"passed": ev.passed, "description": ev.description,
                   "metadata": {{k: getattr(v, "value", v) for k, v in ev.metadata.items()}}}}, default=str))
 """
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=_env(workdir), capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code], cwd=ROOT, env=pipeline_env(workdir), capture_output=True, text=True, timeout=120
     )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -202,7 +190,7 @@ def test_a_venue_that_fails_still_publishes_and_readers_see_it_flagged(good_stat
     proc = _pipeline(workdir, down, limited)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "some venues failed (see above); the marts were built from the rest and published" in proc.stdout
-    env = _env(workdir)
+    env = pipeline_env(workdir)
     for command in (["funding", "BTC"], ["dashboard", "BTC", "ETH"]):
         cli = subprocess.run(
             [sys.executable, "derivatives_tracker.py", *command], cwd=ROOT, env=env, capture_output=True, text=True

@@ -40,6 +40,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.pipeline_env import pipeline_env
 from warehouse.publish import read_publication
 
 pytestmark = [pytest.mark.reliability, pytest.mark.timeout(7200)]
@@ -66,20 +67,6 @@ BOOKKEEPING = ("load_manifest", "fetch_failures", "superseded_responses")
 # --- running the pipeline --------------------------------------------------------------------------------------
 
 
-def _env(workdir: Path) -> dict[str, str]:
-    home = workdir / "dagster_home"
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
-    # No DW_ variable of the caller's shell leaks in (another simulator, a webhook, a smaller asset list).
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DW_")}
-    env.update(
-        DW_WAREHOUSE_PATH=str(workdir / "warehouse.duckdb"),
-        DAGSTER_HOME=str(home),
-        DW_ALERTS_LEDGER=str(workdir / "alerts.sqlite"),
-    )
-    return env
-
-
 def _pipeline(days: int, *trap: str) -> list[str]:
     """The pipeline command, run through the probe: run_pipeline's own main(), plus the trap if one is given.
 
@@ -104,7 +91,7 @@ def _run_pipeline(workdir: Path, days: int, log_name: str) -> float:
     t0 = time.monotonic()
     with open(log, "w") as out:
         proc = subprocess.run(
-            cmd, cwd=ROOT, env=_env(workdir), stdout=out, stderr=subprocess.STDOUT, timeout=RUN_TIMEOUT_S
+            cmd, cwd=ROOT, env=pipeline_env(workdir), stdout=out, stderr=subprocess.STDOUT, timeout=RUN_TIMEOUT_S
         )
     elapsed = time.monotonic() - t0
     assert proc.returncode == 0, f"{' '.join(cmd)} exited {proc.returncode}:\n{log.read_text()[-4000:]}"
@@ -116,7 +103,7 @@ def _start_in_own_group(cmd: list[str], workdir: Path, log_name: str) -> subproc
     # container stop or a killed cgroup would, and nothing of the test itself.
     with open(workdir / log_name, "w") as out:
         return subprocess.Popen(
-            cmd, cwd=ROOT, env=_env(workdir), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            cmd, cwd=ROOT, env=pipeline_env(workdir), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
 
 
